@@ -1,0 +1,116 @@
+"""The `mirror` command: a thin layer over library functions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mirror import __version__
+
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix: printed as one line, no traceback."""
+
+
+def _open_out(path: str):
+    if path == "-":
+        return sys.stdout, False
+    try:
+        return open(path, "w", encoding="utf-8", newline="\n"), True
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}; choose another --out path") from exc
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from mirror.crawl import run_crawl
+
+    result = run_crawl(args.url, db_url=args.db, delay=args.delay, date_format=args.date_format,
+                       encoding=args.encoding, contact=args.contact, log_level=args.log_level)
+    reason = result.stats.get("finish_reason", "?")
+    print(f"{result.base_url}: {result.stories} stories stored "
+          f"({result.count('mirror/stories/new')} new, {result.count('mirror/stories/changed')} changed, "
+          f"{result.count('mirror/stories/unchanged')} unchanged, "
+          f"{result.count('mirror/stories/restricted')} members-only), "
+          f"{result.count('mirror/dropped')} dropped, {result.count('mirror/stories/failed')} failed; "
+          f"{result.requests_per_story:.2f} requests per story; {result.seconds:.1f} s; "
+          f"finish reason: {reason}; database: {result.database_url}")
+    return 0 if reason == "finished" and not result.count("mirror/stories/failed") else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from mirror.export.jsonl import write_jsonl
+    from mirror.storage import Store, database_url
+
+    store = Store(database_url(args.db))
+    stream, close = _open_out(args.out)
+    try:
+        count = write_jsonl(store, stream, site=args.site)
+    finally:
+        if close:
+            stream.close()
+        store.close()
+    print(f"exported {count} stories to {args.out if args.out != '-' else 'standard output'}",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from mirror.demo import print_summary, run_demo
+
+    print_summary(run_demo(db_path=args.db_path, jsonl_path=args.out, delay=args.delay))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mirror", description="Polite mirroring of eFiction archives.")
+    parser.add_argument("--version", action="version", version=f"fic-mirror {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    crawl = sub.add_parser("crawl", help="mirror an eFiction archive into the database")
+    crawl.add_argument("url", help="the archive's base URL, e.g. http://example.org/fiction/")
+    crawl.add_argument("--db", help="database URL (default: $MIRROR_DATABASE_URL or sqlite:///mirror.sqlite)")
+    crawl.add_argument("--delay", type=float, help="seconds between requests to the site (default 1)")
+    crawl.add_argument("--date-format", help="the site's PHP date() format (default: profile, else d/m/y)")
+    crawl.add_argument("--encoding", help="force the page encoding (default: detect)")
+    crawl.add_argument("--contact", help="an e-mail or URL for the site's admin, sent in the User-Agent")
+    crawl.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    crawl.set_defaults(func=cmd_crawl)
+
+    export = sub.add_parser("export", help="export the mirror")
+    export.add_argument("format", choices=["jsonl"], help="output format")
+    export.add_argument("--db", help="database URL")
+    export.add_argument("--out", default="-", help="output file, or - for standard output (default)")
+    export.add_argument("--site", help="only this archive (its base URL)")
+    export.set_defaults(func=cmd_export)
+
+    demo = sub.add_parser("demo", help="mirror the bundled sample archive (offline)")
+    demo.add_argument("--db-path", default="mirror-demo.sqlite", help="SQLite file to write")
+    demo.add_argument("--out", default="mirror-demo.jsonl", help="JSON Lines file to write")
+    demo.add_argument("--delay", type=float, default=0.05, help="seconds between requests")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from mirror.profiles import ProfileError
+    from mirror.urls import BadURL
+
+    try:
+        return args.func(args)
+    except (UserError, BadURL, ProfileError, ValueError, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"mirror: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mirror: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

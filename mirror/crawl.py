@@ -1,0 +1,73 @@
+"""Run a crawl of one archive in this process (Scrapy's reactor runs once per process)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from mirror import urls
+from mirror.spiders.efiction import EfictionSpider
+from mirror.storage import database_url
+
+
+@dataclass
+class CrawlResult:
+    base_url: str
+    database_url: str
+    seconds: float
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, key: str) -> int:
+        return int(self.stats.get(key, 0) or 0)
+
+    @property
+    def stories(self) -> int:
+        return self.count("mirror/stories/stored")
+
+    @property
+    def requests_per_story(self) -> float:
+        """HTTP requests spent per stored story (story pages only; listing pages apart)."""
+        stored = self.count("mirror/stories/stored")
+        return self.count("mirror/requests/story") / stored if stored else 0.0
+
+
+def crawl_settings(*, db_url: str | None = None, delay: float | None = None,
+                   contact: str | None = None, log_level: str | None = None,
+                   extra: dict[str, Any] | None = None) -> Settings:
+    settings = Settings()
+    settings.setmodule("mirror.settings", priority="project")
+    settings.set("MIRROR_DATABASE_URL", database_url(db_url), priority="cmdline")
+    if delay is not None:
+        if delay < 0:
+            raise ValueError(f"--delay must be 0 or more seconds, not {delay}")
+        settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
+    if contact:
+        settings.set("MIRROR_CONTACT", contact, priority="cmdline")
+        settings.set("USER_AGENT", f"{settings.get('USER_AGENT')[:-1]}; contact: {contact})",
+                     priority="cmdline")
+    if log_level:
+        settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
+    for key, value in (extra or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(url: str, *, db_url: str | None = None, delay: float | None = None,
+              date_format: str | None = None, encoding: str | None = None,
+              contact: str | None = None, log_level: str | None = None,
+              extra_settings: dict[str, Any] | None = None) -> CrawlResult:
+    """Mirror the archive at ``url`` into the database; return the crawl's figures."""
+    base = urls.normalise_base(url)
+    settings = crawl_settings(db_url=db_url, delay=delay, contact=contact, log_level=log_level,
+                              extra=extra_settings)
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(EfictionSpider)
+    started = time.monotonic()
+    process.crawl(crawler, url=base, date_format=date_format, encoding=encoding)
+    process.start()
+    stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+    return CrawlResult(base, settings.get("MIRROR_DATABASE_URL"), time.monotonic() - started, stats)

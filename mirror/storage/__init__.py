@@ -1,0 +1,65 @@
+"""Storage layer: SQLAlchemy models and the :class:`Store` API.
+
+Typical use::
+
+    from mirror.storage import Store, database_url
+
+    with Store(database_url(None)) as store:
+        result = store.upsert_story(story)   # "new" | "changed" | "unchanged"
+"""
+
+from .models import (
+    AuthorRow,
+    Base,
+    ChapterAuthorRow,
+    ChapterRow,
+    CrawlRun,
+    NAMING_CONVENTION,
+    SeriesRow,
+    SiteRow,
+    StoryAuthorRow,
+    StoryRow,
+    StorySeriesRow,
+    TABLE_NAMES,
+    UTCDateTime,
+)
+from .store import (
+    DATABASE_URL_ENV,
+    DEFAULT_DATABASE_URL,
+    RUN_COUNTERS,
+    UPSERT_CHANGED,
+    UPSERT_NEW,
+    UPSERT_UNCHANGED,
+    SUPPORTED_BACKENDS,
+    StorageError,
+    Store,
+    database_url,
+    json_safe,
+)
+
+__all__ = [
+    "AuthorRow",
+    "Base",
+    "ChapterAuthorRow",
+    "ChapterRow",
+    "CrawlRun",
+    "DATABASE_URL_ENV",
+    "DEFAULT_DATABASE_URL",
+    "NAMING_CONVENTION",
+    "RUN_COUNTERS",
+    "SeriesRow",
+    "SiteRow",
+    "SUPPORTED_BACKENDS",
+    "StorageError",
+    "Store",
+    "StoryAuthorRow",
+    "StoryRow",
+    "StorySeriesRow",
+    "TABLE_NAMES",
+    "UPSERT_CHANGED",
+    "UPSERT_NEW",
+    "UPSERT_UNCHANGED",
+    "UTCDateTime",
+    "database_url",
+    "json_safe",
+]

@@ -1,0 +1,273 @@
+"""Database schema: SQLAlchemy 2.0 declarative models.
+
+Portable on purpose: only generic types (``Integer``, ``String``, ``Text``,
+``Boolean``, ``Date``, :class:`UTCDateTime`, ``sqlalchemy.JSON``) and plain
+constraints, so the same models work on SQLite and PostgreSQL.  Every
+constraint and index gets a deterministic name from
+:data:`NAMING_CONVENTION` (Alembic migrations need stable names).
+
+Ordered lists that live in JSON columns are stored as JSON *arrays*, never as
+objects, so their order survives any backend (PostgreSQL ``jsonb`` would
+reorder object keys):
+
+* tags (``categories``, ``characters``, ``challenges``):
+  ``[{"id": 12, "name": "Drama"}, ...]``
+* ``classes``: ``[{"type": "Genre", "values": [{"id": 1, "name": "Angst"}]}, ...]``
+  (type order = site order)
+* ``extra``: ``[{"label": "Beta", "value": "Someone"}, ...]``
+
+Ordered links (story authors, story series, chapter authors) are rows with a
+``position`` column that is part of the primary key.
+
+Timestamps are UTC: :class:`UTCDateTime` refuses naive datetimes on the way
+in and always hands back aware UTC datetimes (SQLite stores them naive).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+def utcnow() -> dt.datetime:
+    """The current time as an aware UTC datetime."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """``DateTime(timezone=True)`` that always stores and returns UTC.
+
+    Naive datetimes are rejected when written (their meaning is ambiguous);
+    values read back are aware and in UTC on every backend.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: store timezone-aware (UTC) datetimes only")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite keeps no offset; we only ever write UTC
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        dt.datetime: UTCDateTime(),
+        dt.date: Date(),
+        str: Text(),
+    }
+
+
+class SiteRow(Base):
+    """One eFiction archive, identified by its base URL."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    base_url: Mapped[str] = mapped_column(String(1024), unique=True)
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuthorRow(Base):
+    """An author account on one site (``author_id`` is eFiction's ``uid``)."""
+
+    __tablename__ = "authors"
+    __table_args__ = (UniqueConstraint("site_id", "author_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str]
+    url: Mapped[str]
+
+
+class SeriesRow(Base):
+    """A series on one site (``series_id`` is eFiction's ``seriesid``)."""
+
+    __tablename__ = "series"
+    __table_args__ = (UniqueConstraint("site_id", "series_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    series_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str]
+    url: Mapped[str]
+
+
+class StoryRow(Base):
+    """One story (``story_id`` is eFiction's ``sid``) with all its metadata."""
+
+    __tablename__ = "stories"
+    __table_args__ = (
+        UniqueConstraint("site_id", "story_id"),
+        CheckConstraint("status IN ('ok', 'restricted')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    story_id: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str]
+    title: Mapped[str]
+    status: Mapped[str] = mapped_column(String(16))
+    summary_html: Mapped[str]
+    rating: Mapped[str | None]
+    categories: Mapped[list[Any]] = mapped_column(JSON)
+    characters: Mapped[list[Any]] = mapped_column(JSON)
+    classes: Mapped[list[Any]] = mapped_column(JSON)
+    challenges: Mapped[list[Any]] = mapped_column(JSON)
+    chapter_count: Mapped[int | None] = mapped_column(Integer)
+    completed: Mapped[bool | None] = mapped_column(Boolean)
+    word_count: Mapped[int | None] = mapped_column(Integer)
+    read_count: Mapped[int | None] = mapped_column(Integer)
+    review_count: Mapped[int | None] = mapped_column(Integer)
+    featured: Mapped[bool] = mapped_column(Boolean)
+    retired: Mapped[bool] = mapped_column(Boolean)
+    published: Mapped[dt.date | None]
+    updated: Mapped[dt.date | None]
+    published_display: Mapped[str | None]
+    updated_display: Mapped[str | None]
+    story_notes_html: Mapped[str]
+    extra: Mapped[list[Any]] = mapped_column(JSON)
+    # HTTP requests the latest fetch spent on this story (not content: a
+    # difference here alone does not make the story "changed").
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_fetched: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_changed: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    author_links: Mapped[list[StoryAuthorRow]] = relationship(
+        order_by="StoryAuthorRow.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+    series_links: Mapped[list[StorySeriesRow]] = relationship(
+        order_by="StorySeriesRow.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+    chapters: Mapped[list[ChapterRow]] = relationship(
+        order_by="ChapterRow.number", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class StoryAuthorRow(Base):
+    """Story -> author link; ``position`` keeps the byline order."""
+
+    __tablename__ = "story_authors"
+    __table_args__ = (Index(None, "author_pk"),)
+
+    story_pk: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_pk: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
+
+    author: Mapped[AuthorRow] = relationship(lazy="joined", innerjoin=True)
+
+
+class StorySeriesRow(Base):
+    """Story -> series link; ``position`` keeps the order the story page shows."""
+
+    __tablename__ = "story_series"
+    __table_args__ = (Index(None, "series_pk"),)
+
+    story_pk: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_pk: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+
+    series: Mapped[SeriesRow] = relationship(lazy="joined", innerjoin=True)
+
+
+class ChapterRow(Base):
+    """One chapter; ``number`` is the 1-based position (eFiction's ``inorder``)."""
+
+    __tablename__ = "chapters"
+    __table_args__ = (UniqueConstraint("story_pk", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_pk: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    chapter_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str]
+    word_count: Mapped[int | None] = mapped_column(Integer)
+    notes_html: Mapped[str]
+    end_notes_html: Mapped[str]
+    text_html: Mapped[str]
+    source_url: Mapped[str]
+
+    author_links: Mapped[list[ChapterAuthorRow]] = relationship(
+        order_by="ChapterAuthorRow.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ChapterAuthorRow(Base):
+    """Chapter -> author link (round-robin stories credit chapters separately)."""
+
+    __tablename__ = "chapter_authors"
+    __table_args__ = (Index(None, "author_pk"),)
+
+    chapter_pk: Mapped[int] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_pk: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
+
+    author: Mapped[AuthorRow] = relationship(lazy="joined", innerjoin=True)
+
+
+class CrawlRun(Base):
+    """One crawl of one site: when, how it ended, and what it found."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index(None, "site_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    mode: Mapped[str] = mapped_column(String(32))
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    # "running", "finished", "failed", or e.g. "stopped: <scrapy close reason>"
+    status: Mapped[str] = mapped_column(String(100))
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    stories_new: Mapped[int] = mapped_column(Integer, default=0)
+    stories_changed: Mapped[int] = mapped_column(Integer, default=0)
+    stories_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    stories_restricted: Mapped[int] = mapped_column(Integer, default=0)
+    stories_dropped: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+TABLE_NAMES = tuple(t.name for t in Base.metadata.sorted_tables)

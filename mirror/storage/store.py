@@ -1,0 +1,937 @@
+"""The storage API: :class:`Store` writes and reads :mod:`mirror.items` stories.
+
+Design notes
+------------
+* Dialect-neutral: every write is "select, then insert or update" inside one
+  transaction (no ``ON CONFLICT``/``INSERT OR REPLACE``), so the same code runs
+  on SQLite and PostgreSQL.
+* One transaction per :meth:`Store.upsert_story`: the story row, its chapters,
+  authors, series and all link rows commit together or not at all.
+* Transient failures (SQLite "database is locked"/"busy", a PostgreSQL
+  connection that dropped, a serialization failure or deadlock) retry the
+  *whole* transaction a few times with a short exponential wait; a unique
+  violation is retried once (another writer inserted the same author, series
+  or story between our select and our insert; the retry sees its row).
+* SQLite connections get ``foreign_keys=ON``, WAL, ``synchronous=NORMAL`` and a
+  busy timeout; SQLAlchemy emits ``BEGIN`` itself (``BEGIN IMMEDIATE`` for
+  writes) instead of the ``sqlite3`` module's legacy transaction handling, so
+  reads are real transactions and writers queue on the busy timeout instead
+  of failing on a lock upgrade.
+* Tables are created (``create_all``) on first use.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import decimal
+import enum
+import json
+import logging
+import math
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.orm import Session, selectinload
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from mirror.items import STATUS_OK, STATUS_RESTRICTED, Author, Chapter, Series, Story, Tag
+
+from .models import (
+    AuthorRow,
+    Base,
+    ChapterAuthorRow,
+    ChapterRow,
+    CrawlRun,
+    SeriesRow,
+    SiteRow,
+    StoryAuthorRow,
+    StoryRow,
+    StorySeriesRow,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = "sqlite:///mirror.sqlite"
+DATABASE_URL_ENV = "MIRROR_DATABASE_URL"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+UPSERT_NEW = "new"
+UPSERT_CHANGED = "changed"
+UPSERT_UNCHANGED = "unchanged"
+
+# Crawl-run counters: finish_run() reads each from the stats dict, under the
+# first key present of "mirror/stories/<name>", "mirror/stories_<name>",
+# "stories_<name>" (for "dropped" also "mirror/dropped", then Scrapy's own
+# "item_dropped_count").
+RUN_COUNTERS = ("new", "changed", "unchanged", "restricted", "dropped")
+RUN_STATUS_MAX = 100
+
+
+def _run_counter(stats: dict[str, Any], name: str) -> int:
+    keys = [f"mirror/stories/{name}", f"mirror/stories_{name}", f"stories_{name}"]
+    if name == "dropped":
+        keys += ["mirror/dropped", "item_dropped_count"]
+    for key in keys:
+        if key in stats:
+            try:
+                return int(stats[key] or 0)
+            except (TypeError, ValueError):
+                return 0
+    return 0
+
+T = TypeVar("T")
+
+
+class StorageError(RuntimeError):
+    """The database could not be opened or used (message names the URL)."""
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The database URL to use: *explicit*, else ``$MIRROR_DATABASE_URL``, else the default."""
+    if explicit:
+        return explicit
+    from_env = os.environ.get(DATABASE_URL_ENV, "").strip()
+    return from_env or DEFAULT_DATABASE_URL
+
+
+def _mask_raw_url(url: str) -> str:
+    """Hide a password in a URL string that may not even parse."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def _display_url(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _parse_url(url: str) -> URL:
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError(f"invalid database URL {url!r}: expected e.g. {DEFAULT_DATABASE_URL!r}")
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError as exc:
+        raise ValueError(
+            f"invalid database URL {_mask_raw_url(url)!r}: {exc}; "
+            f"expected e.g. {DEFAULT_DATABASE_URL!r} or 'postgresql+psycopg://user@host/db'"
+        ) from None
+    # psycopg (3) is the PostgreSQL driver this project installs; plain
+    # "postgresql://" would otherwise mean psycopg2.
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise ValueError(
+            f"unsupported database URL {_display_url(parsed)!r}: "
+            f"only {' and '.join(SUPPORTED_BACKENDS)} databases are supported"
+        )
+    return parsed
+
+
+# --------------------------------------------------------------------------
+# JSON-safe values (crawl stats, settings, errors)
+# --------------------------------------------------------------------------
+
+
+def json_safe(value: Any) -> Any:
+    """*value* converted to plain JSON types.
+
+    datetimes/dates/times -> ISO strings, timedeltas -> seconds, sets ->
+    sorted lists, tuples -> lists, dict keys -> strings, non-finite floats and
+    anything else unknown -> ``str(value)``.
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return json_safe(value.value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((json_safe(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return json_safe(dataclasses.asdict(value))
+    return str(value)
+
+
+def _json_serializer(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------
+# Item <-> row conversion
+# --------------------------------------------------------------------------
+
+
+def _tags_to_json(tags: Iterable[Tag]) -> list[dict[str, Any]]:
+    return [{"id": t.id, "name": t.name} for t in tags]
+
+
+def _tags_from_json(data: list[Any] | None) -> list[Tag]:
+    return [Tag(id=d["id"], name=d["name"]) for d in data or []]
+
+
+def _classes_to_json(classes: dict[str, list[Tag]]) -> list[dict[str, Any]]:
+    return [{"type": k, "values": _tags_to_json(v)} for k, v in classes.items()]
+
+
+def _classes_from_json(data: list[Any] | None) -> dict[str, list[Tag]]:
+    return {d["type"]: _tags_from_json(d["values"]) for d in data or []}
+
+
+def _extra_to_json(extra: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"label": k, "value": v} for k, v in extra.items()]
+
+
+def _extra_from_json(data: list[Any] | None) -> dict[str, str]:
+    return {d["label"]: d["value"] for d in data or []}
+
+
+def _as_date(value: dt.date | None) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def _story_columns(story: Story) -> dict[str, Any]:
+    """The ``stories`` column values for an (already normalised) item."""
+    return {
+        "url": story.url,
+        "title": story.title,
+        "status": story.status,
+        "summary_html": story.summary_html,
+        "rating": story.rating,
+        "categories": _tags_to_json(story.categories),
+        "characters": _tags_to_json(story.characters),
+        "classes": _classes_to_json(story.classes),
+        "challenges": _tags_to_json(story.challenges),
+        "chapter_count": story.chapter_count,
+        "completed": story.completed,
+        "word_count": story.word_count,
+        "read_count": story.read_count,
+        "review_count": story.review_count,
+        "featured": bool(story.featured),
+        "retired": bool(story.retired),
+        "published": story.published,
+        "updated": story.updated,
+        "published_display": story.published_display,
+        "updated_display": story.updated_display,
+        "story_notes_html": story.story_notes_html,
+        "extra": _extra_to_json(story.extra),
+    }
+
+
+def _chapter_columns(chapter: Chapter) -> dict[str, Any]:
+    return {
+        "chapter_id": chapter.id,
+        "title": chapter.title,
+        "word_count": chapter.word_count,
+        "notes_html": chapter.notes_html,
+        "end_notes_html": chapter.end_notes_html,
+        "text_html": chapter.text_html,
+        "source_url": chapter.source_url,
+    }
+
+
+def _author(row: AuthorRow) -> Author:
+    return Author(id=row.author_id, name=row.name, url=row.url)
+
+
+def _row_to_story(site_url: str, row: StoryRow) -> Story:
+    """Rebuild a :class:`mirror.items.Story` from a row with its relationships loaded."""
+    return Story(
+        site=site_url,
+        story_id=row.story_id,
+        url=row.url,
+        title=row.title,
+        status=row.status,
+        authors=[_author(link.author) for link in row.author_links],
+        summary_html=row.summary_html,
+        rating=row.rating,
+        categories=_tags_from_json(row.categories),
+        characters=_tags_from_json(row.characters),
+        classes=_classes_from_json(row.classes),
+        challenges=_tags_from_json(row.challenges),
+        series=[
+            Series(id=link.series.series_id, title=link.series.title, url=link.series.url)
+            for link in row.series_links
+        ],
+        chapter_count=row.chapter_count,
+        completed=row.completed,
+        word_count=row.word_count,
+        read_count=row.read_count,
+        review_count=row.review_count,
+        featured=row.featured,
+        retired=row.retired,
+        published=row.published,
+        updated=row.updated,
+        published_display=row.published_display,
+        updated_display=row.updated_display,
+        story_notes_html=row.story_notes_html,
+        extra=_extra_from_json(row.extra),
+        chapters=[
+            Chapter(
+                number=ch.number,
+                id=ch.chapter_id,
+                title=ch.title,
+                authors=[_author(link.author) for link in ch.author_links],
+                word_count=ch.word_count,
+                notes_html=ch.notes_html,
+                end_notes_html=ch.end_notes_html,
+                text_html=ch.text_html,
+                source_url=ch.source_url,
+            )
+            for ch in row.chapters
+        ],
+        requests=row.requests,
+    )
+
+
+def _story_load_options() -> list[Any]:
+    """Eager loading for whole stories: a fixed number of queries per batch."""
+    return [
+        selectinload(StoryRow.author_links),
+        selectinload(StoryRow.series_links),
+        selectinload(StoryRow.chapters).selectinload(ChapterRow.author_links),
+    ]
+
+
+def _normalise(story: Story) -> tuple[Story, dict[int, Author]]:
+    """Validate *story* and return a normalised deep copy plus its authors by id.
+
+    The copy is what the database will hold: chapters sorted by number, dates
+    as dates, and one name/URL per author id (the first the item gives: the
+    byline before the chapters), exactly as a stored story reads back.
+    """
+    if not isinstance(story, Story):
+        raise TypeError(f"upsert_story() takes a mirror.items.Story, not {type(story).__name__}")
+    where = f"story {story.story_id!r} of {story.site!r}"
+    if not isinstance(story.site, str) or not story.site:
+        raise ValueError(f"{where}: site must be the archive's base URL")
+    if not isinstance(story.story_id, int) or isinstance(story.story_id, bool):
+        raise ValueError(f"{where}: story_id must be an int")
+    if story.status not in (STATUS_OK, STATUS_RESTRICTED):
+        raise ValueError(f"{where}: status must be 'ok' or 'restricted', not {story.status!r}")
+    seen: set[int] = set()
+    for ch in story.chapters:
+        if ch.number in seen:
+            raise ValueError(f"{where}: duplicate chapter number {ch.number}")
+        seen.add(ch.number)
+
+    norm = copy.deepcopy(story)
+    norm.published = _as_date(norm.published)
+    norm.updated = _as_date(norm.updated)
+    norm.featured = bool(norm.featured)
+    norm.retired = bool(norm.retired)
+    norm.chapters.sort(key=lambda c: c.number)
+    norm.requests = int(norm.requests or 0)
+
+    authors: dict[int, Author] = {}
+    for a in [*norm.authors, *(a for ch in norm.chapters for a in ch.authors)]:
+        authors.setdefault(a.id, Author(id=a.id, name=a.name, url=a.url))
+    norm.authors = [copy.copy(authors[a.id]) for a in norm.authors]
+    for ch in norm.chapters:
+        ch.authors = [copy.copy(authors[a.id]) for a in ch.authors]
+    return norm, authors
+
+
+def _same_content(a: Story, b: Story) -> bool:
+    """Equal in every field except ``requests`` (crawl cost) and ``warnings`` (parse notes)."""
+    return (dataclasses.replace(a, requests=0, warnings=[])
+            == dataclasses.replace(b, requests=0, warnings=[]))
+
+
+# --------------------------------------------------------------------------
+# Retry policy
+# --------------------------------------------------------------------------
+
+
+def _is_transient(exc: BaseException, attempt: int) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, IntegrityError):
+        return attempt == 1  # a concurrent insert of the same row: once is enough
+    if isinstance(exc, OperationalError):
+        message = str(exc.orig if exc.orig is not None else exc).lower()
+        if "sqlite" in type(exc.orig).__module__:
+            return "locked" in message or "busy" in message
+        return True  # psycopg: lost connection, serialization failure, deadlock, ...
+    return False
+
+
+# --------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------
+
+
+class Store:
+    """Read and write mirrored stories in one database.
+
+    ``Store(url)`` creates the engine only; tables are created on first use.
+    A bad URL raises :class:`ValueError` naming it; a database that cannot be
+    opened raises :class:`StorageError` on first use.  Thread-safe: each call
+    uses its own session.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        busy_timeout: float = 10.0,
+        retry_attempts: int = 5,
+        batch_size: int = 50,
+    ) -> None:
+        parsed = _parse_url(url)
+        self.url = _display_url(parsed)  # password hidden: safe to log
+        self.retry_attempts = max(1, int(retry_attempts))
+        self.batch_size = max(1, int(batch_size))
+        options: dict[str, Any] = {"echo": echo, "json_serializer": _json_serializer}
+        if parsed.get_backend_name() != "sqlite":
+            options["pool_pre_ping"] = True
+        try:
+            self.engine: Engine = create_engine(parsed, **options)
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise ValueError(f"unsupported database URL {self.url!r}: {exc}") from None
+        except ImportError as exc:
+            hint = " (pip install 'psycopg[binary]')" if self.url.startswith("postgresql") else ""
+            raise ValueError(
+                f"database URL {self.url!r} needs the Python module {exc.name!r}, "
+                f"which is not installed{hint}"
+            ) from None
+        self.dialect = self.engine.dialect.name
+        if self.dialect == "sqlite":
+            _configure_sqlite(self.engine, busy_timeout)
+        self._write_engine = self.engine.execution_options(mirror_write=True)
+        if self.dialect == "postgresql":
+            # one snapshot for a whole export
+            self._snapshot_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        else:
+            self._snapshot_engine = self.engine  # SQLite transactions are serializable
+        self._schema_ready = False
+        self._schema_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, url: str | None = None, **kwargs: Any) -> Store:
+        """``Store(database_url(url))``: explicit URL, else ``$MIRROR_DATABASE_URL``, else default."""
+        return cls(database_url(url), **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release all pooled connections (the Store may be used again afterwards)."""
+        self.engine.dispose()
+
+    # ---------------------------------------------------------------- setup
+
+    def create_schema(self) -> None:
+        """Create missing tables now (otherwise done on first use)."""
+        if self._schema_ready:
+            return
+        with self._schema_lock:
+            if self._schema_ready:
+                return
+            try:
+                # A plain (deferred) transaction: when the tables exist this
+                # only reads, so readers never queue behind a writer here.
+                # Retried: two processes creating tables at once may collide.
+                self._retrying(lambda: Base.metadata.create_all(self.engine))
+            except SQLAlchemyError as exc:
+                raise StorageError(f"cannot open database {self.url}: {_short(exc)}") from exc
+            self._schema_ready = True
+
+    def _retrying(self, fn: Callable[[], T]) -> T:
+        def should_retry(state: RetryCallState) -> bool:
+            exc = state.outcome.exception() if state.outcome else None
+            return exc is not None and _is_transient(exc, state.attempt_number)
+
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            log.warning(
+                "database %s: transient error (attempt %d of %d), retrying: %s",
+                self.url, state.attempt_number, self.retry_attempts, _short(exc),
+            )
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry_attempts),
+            wait=wait_exponential(multiplier=0.05, min=0.05, max=2.0),
+            retry=should_retry,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        return retrying(fn)
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        """Run *work* in one write transaction, retrying it whole on transient errors."""
+        self.create_schema()
+
+        def attempt() -> T:
+            with Session(self._write_engine, expire_on_commit=False) as session:
+                with session.begin():
+                    return work(session)
+
+        return self._retrying(attempt)
+
+    def _read(self, work: Callable[[Session], T]) -> T:
+        self.create_schema()
+
+        def attempt() -> T:
+            with Session(self.engine) as session:
+                with session.begin():
+                    return work(session)
+
+        return self._retrying(attempt)
+
+    @staticmethod
+    def _site_pk(session: Session, site: str, *, create: bool) -> int | None:
+        pk = session.scalar(select(SiteRow.id).where(SiteRow.base_url == site))
+        if pk is None and create:
+            row = SiteRow(base_url=site, first_seen=utcnow())
+            session.add(row)
+            session.flush()
+            pk = row.id
+        return pk
+
+    # --------------------------------------------------------------- stories
+
+    def upsert_story(self, story: Story) -> str:
+        """Store *story* and its chapters, authors and series in one transaction.
+
+        Returns ``"new"`` (not stored before), ``"changed"`` (any stored field
+        differs, including an author's or series' name) or ``"unchanged"``.
+        ``requests`` and ``last_fetched`` are updated either way but are not
+        content.  Chapters missing from *story* are deleted.  Idempotent and
+        safe to retry.  Raises :class:`ValueError` for an invalid item.
+        """
+        norm, authors = _normalise(story)
+        return self._write(lambda session: self._upsert(session, norm, authors))
+
+    def _upsert(self, session: Session, story: Story, authors: dict[int, Author]) -> str:
+        now = utcnow()
+        site_pk = self._site_pk(session, story.site, create=True)
+        assert site_pk is not None
+        row = session.scalar(
+            select(StoryRow)
+            .where(StoryRow.site_id == site_pk, StoryRow.story_id == story.story_id)
+            .options(*_story_load_options())
+        )
+        stored = _row_to_story(story.site, row) if row is not None else None
+        if stored is not None and story.status == STATUS_RESTRICTED and not story.chapters:
+            # A story that became members-only keeps the text we preserved while it was public.
+            story.chapters = stored.chapters
+        if stored is not None and _same_content(stored, story):
+            row.last_fetched = now
+            row.requests = story.requests
+            return UPSERT_UNCHANGED
+
+        author_pks = self._upsert_authors(session, site_pk, authors)
+        series_pks = self._upsert_series(session, site_pk, story.series)
+
+        columns = _story_columns(story)
+        if row is None:
+            result = UPSERT_NEW
+            row = StoryRow(
+                site_id=site_pk,
+                story_id=story.story_id,
+                requests=story.requests,
+                first_seen=now,
+                last_fetched=now,
+                last_changed=now,
+                **columns,
+            )
+            session.add(row)
+        else:
+            result = UPSERT_CHANGED
+            for name, value in columns.items():
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+            row.requests = story.requests
+            row.last_fetched = now
+            row.last_changed = now
+
+        _sync_links(
+            row.author_links,
+            [author_pks[a.id] for a in story.authors],
+            lambda pos, pk: StoryAuthorRow(position=pos, author_pk=pk),
+            "author_pk",
+        )
+        _sync_links(
+            row.series_links,
+            [series_pks[s.id] for s in story.series],
+            lambda pos, pk: StorySeriesRow(position=pos, series_pk=pk),
+            "series_pk",
+        )
+
+        existing = {ch.number: ch for ch in row.chapters}
+        wanted = {ch.number for ch in story.chapters}
+        for ch_row in [c for c in row.chapters if c.number not in wanted]:
+            row.chapters.remove(ch_row)  # delete-orphan: the row and its links go
+        for chapter in story.chapters:
+            ch_columns = _chapter_columns(chapter)
+            ch_row = existing.get(chapter.number)
+            if ch_row is None:
+                ch_row = ChapterRow(number=chapter.number, **ch_columns)
+                row.chapters.append(ch_row)
+            else:
+                for name, value in ch_columns.items():
+                    if getattr(ch_row, name) != value:
+                        setattr(ch_row, name, value)
+            _sync_links(
+                ch_row.author_links,
+                [author_pks[a.id] for a in chapter.authors],
+                lambda pos, pk: ChapterAuthorRow(position=pos, author_pk=pk),
+                "author_pk",
+            )
+        session.flush()
+        return result
+
+    @staticmethod
+    def _upsert_authors(session: Session, site_pk: int, authors: dict[int, Author]) -> dict[int, int]:
+        if not authors:
+            return {}
+        rows = session.scalars(
+            select(AuthorRow).where(AuthorRow.site_id == site_pk, AuthorRow.author_id.in_(list(authors)))
+        ).all()
+        by_id = {r.author_id: r for r in rows}
+        for author_id, author in authors.items():
+            row = by_id.get(author_id)
+            if row is None:
+                row = AuthorRow(site_id=site_pk, author_id=author_id, name=author.name, url=author.url)
+                session.add(row)
+                by_id[author_id] = row
+            else:
+                if row.name != author.name:
+                    row.name = author.name
+                if row.url != author.url:
+                    row.url = author.url
+        session.flush()
+        return {author_id: row.id for author_id, row in by_id.items()}
+
+    @staticmethod
+    def _upsert_series(session: Session, site_pk: int, series: list[Series]) -> dict[int, int]:
+        wanted: dict[int, Series] = {}
+        for s in series:
+            wanted.setdefault(s.id, s)
+        if not wanted:
+            return {}
+        rows = session.scalars(
+            select(SeriesRow).where(SeriesRow.site_id == site_pk, SeriesRow.series_id.in_(list(wanted)))
+        ).all()
+        by_id = {r.series_id: r for r in rows}
+        for series_id, s in wanted.items():
+            row = by_id.get(series_id)
+            if row is None:
+                row = SeriesRow(site_id=site_pk, series_id=series_id, title=s.title, url=s.url)
+                session.add(row)
+                by_id[series_id] = row
+            else:
+                if row.title != s.title:
+                    row.title = s.title
+                if row.url != s.url:
+                    row.url = s.url
+        session.flush()
+        return {series_id: row.id for series_id, row in by_id.items()}
+
+    def get_story(self, site: str, story_id: int) -> Story | None:
+        """One stored story rebuilt as an item, or ``None``."""
+
+        def work(session: Session) -> Story | None:
+            row = session.scalar(
+                select(StoryRow)
+                .join(SiteRow, SiteRow.id == StoryRow.site_id)
+                .where(SiteRow.base_url == site, StoryRow.story_id == story_id)
+                .options(*_story_load_options())
+            )
+            return None if row is None else _row_to_story(site, row)
+
+        return self._read(work)
+
+    def story_ids(self, site: str) -> list[int]:
+        """The stored story ids of *site*, ascending."""
+        return self._read(
+            lambda session: list(
+                session.scalars(
+                    select(StoryRow.story_id)
+                    .join(SiteRow, SiteRow.id == StoryRow.site_id)
+                    .where(SiteRow.base_url == site)
+                    .order_by(StoryRow.story_id)
+                )
+            )
+        )
+
+    def sites(self) -> list[str]:
+        """Base URLs of all stored sites, in code-point order."""
+        return sorted(self._read(lambda session: list(session.scalars(select(SiteRow.base_url)))))
+
+    def iter_stories(
+        self, *, site: str | None = None, story_ids: Iterable[int] | None = None
+    ) -> Iterator[Story]:
+        """Yield stored stories as :class:`mirror.items.Story`, streaming.
+
+        Order is deterministic and backend-independent: sites by base URL
+        (code-point order, sorted in Python so no collation is involved), then
+        ``story_id``.  Stories are read in keyset-paginated batches of
+        ``batch_size`` with a fixed number of queries per batch (authors,
+        series, chapters and chapter authors are loaded for the whole batch),
+        and each batch is released before the next is read, so memory stays
+        bounded by one batch.  The whole iteration reads one snapshot (one
+        transaction; ``REPEATABLE READ`` on PostgreSQL).  *story_ids* limits the
+        stories (unknown ids are ignored).
+        """
+        self.create_schema()
+        wanted = None if story_ids is None else sorted({int(i) for i in story_ids})
+        with Session(self._snapshot_engine) as session, session.begin():
+            query = select(SiteRow.id, SiteRow.base_url)
+            if site is not None:
+                query = query.where(SiteRow.base_url == site)
+            sites = sorted(session.execute(query).all(), key=lambda r: r.base_url)
+            for site_pk, base_url in sites:
+                for batch in self._batches(session, site_pk, wanted):
+                    stories = [_row_to_story(base_url, row) for row in batch]
+                    session.expunge_all()
+                    del batch
+                    yield from stories
+
+    def _batches(self, session: Session, site_pk: int, wanted: list[int] | None) -> Iterator[list[StoryRow]]:
+        base = (
+            select(StoryRow)
+            .where(StoryRow.site_id == site_pk)
+            .order_by(StoryRow.story_id)
+            .options(*_story_load_options())
+        )
+        if wanted is not None:
+            for start in range(0, len(wanted), self.batch_size):
+                chunk = wanted[start : start + self.batch_size]
+                rows = list(session.scalars(base.where(StoryRow.story_id.in_(chunk))))
+                if rows:
+                    yield rows
+            return
+        last: int | None = None
+        while True:
+            query = base if last is None else base.where(StoryRow.story_id > last)
+            rows = list(session.scalars(query.limit(self.batch_size)))
+            if not rows:
+                return
+            last = rows[-1].story_id
+            yield rows
+            if len(rows) < self.batch_size:
+                return
+
+    # ----------------------------------------------------------- crawl runs
+
+    def start_run(self, site: str, *, mode: str = "full", settings: dict | None = None) -> int:
+        """Record the start of a crawl of *site*; returns the run id."""
+
+        if not isinstance(mode, str) or not 0 < len(mode) <= 32:
+            raise ValueError(f"crawl mode must be a short string such as 'full', not {mode!r}")
+
+        def work(session: Session) -> int:
+            site_pk = self._site_pk(session, site, create=True)
+            assert site_pk is not None
+            run = CrawlRun(
+                site_id=site_pk,
+                mode=mode,
+                settings=json_safe(settings) if settings is not None else None,
+                started_at=utcnow(),
+                status="running",
+                errors=[],
+            )
+            session.add(run)
+            session.flush()
+            return run.id
+
+        return self._write(work)
+
+    def finish_run(
+        self, run_id: int, *, status: str, stats: dict, errors: list[dict] | None = None
+    ) -> None:
+        """Record the end of run *run_id*.
+
+        *status* is free text up to 100 characters ("finished", "failed",
+        "stopped: shutdown", ...).  *stats* (e.g. Scrapy's stats) is stored
+        JSON-safe; the story counters are taken from it:
+        ``mirror/stories/new`` (or ``mirror/stories_new`` or ``stories_new``),
+        likewise for changed, unchanged, restricted and dropped (which falls
+        back to ``mirror/dropped``, then Scrapy's ``item_dropped_count``).
+        """
+        if not isinstance(status, str) or not 0 < len(status) <= RUN_STATUS_MAX:
+            raise ValueError(
+                f"crawl run status must be a string of 1-{RUN_STATUS_MAX} characters "
+                f"such as 'finished', not {status!r}"
+            )
+        safe_stats = json_safe(stats or {})
+        safe_errors = json_safe(list(errors or []))
+
+        def work(session: Session) -> None:
+            run = session.get(CrawlRun, run_id)
+            if run is None:
+                raise ValueError(f"no crawl run with id {run_id} in {self.url}")
+            run.status = status
+            run.finished_at = utcnow()
+            run.stats = safe_stats
+            run.errors = safe_errors
+            for name in RUN_COUNTERS:
+                setattr(run, f"stories_{name}", _run_counter(safe_stats, name))
+
+        self._write(work)
+
+    def get_run(self, run_id: int) -> dict[str, Any] | None:
+        """One crawl run as a dict (site, times, status, counters, stats, errors)."""
+
+        def work(session: Session) -> dict[str, Any] | None:
+            found = session.execute(
+                select(CrawlRun, SiteRow.base_url)
+                .join(SiteRow, SiteRow.id == CrawlRun.site_id)
+                .where(CrawlRun.id == run_id)
+            ).first()
+            if found is None:
+                return None
+            run, base_url = found
+            record = {
+                "id": run.id,
+                "site": base_url,
+                "mode": run.mode,
+                "settings": run.settings,
+                "started_at": run.started_at,
+                "finished_at": run.finished_at,
+                "status": run.status,
+                "stats": run.stats,
+                "errors": run.errors,
+            }
+            for name in RUN_COUNTERS:
+                record[f"stories_{name}"] = getattr(run, f"stories_{name}")
+            return record
+
+        return self._read(work)
+
+    # --------------------------------------------------------------- summary
+
+    def site_summary(self, site: str | None = None) -> dict:
+        """Counts for one site (or all): sites, stories, restricted, chapters,
+        words (sum of ``word_count`` over ``ok`` stories), authors, series.
+        An unknown site gives zeros."""
+
+        def work(session: Session) -> dict[str, Any]:
+            def scoped(query: Any, site_column: Any) -> Any:
+                if site is None:
+                    return query
+                return query.join(SiteRow, SiteRow.id == site_column).where(SiteRow.base_url == site)
+
+            sites = session.scalar(
+                select(func.count(SiteRow.id)).where(*(() if site is None else (SiteRow.base_url == site,)))
+            )
+            stories = session.scalar(scoped(select(func.count(StoryRow.id)), StoryRow.site_id))
+            restricted = session.scalar(
+                scoped(select(func.count(StoryRow.id)), StoryRow.site_id).where(
+                    StoryRow.status == STATUS_RESTRICTED
+                )
+            )
+            words = session.scalar(
+                scoped(select(func.coalesce(func.sum(StoryRow.word_count), 0)), StoryRow.site_id).where(
+                    StoryRow.status == STATUS_OK
+                )
+            )
+            chapters = session.scalar(
+                scoped(
+                    select(func.count(ChapterRow.id)).join(StoryRow, StoryRow.id == ChapterRow.story_pk),
+                    StoryRow.site_id,
+                )
+            )
+            authors = session.scalar(scoped(select(func.count(AuthorRow.id)), AuthorRow.site_id))
+            series = session.scalar(scoped(select(func.count(SeriesRow.id)), SeriesRow.site_id))
+            return {
+                "site": site,
+                "sites": int(sites or 0),
+                "stories": int(stories or 0),
+                "restricted": int(restricted or 0),
+                "chapters": int(chapters or 0),
+                "words": int(words or 0),
+                "authors": int(authors or 0),
+                "series": int(series or 0),
+            }
+
+        return self._read(work)
+
+
+def _sync_links(
+    links: list[Any], wanted: list[int], make: Callable[[int, int], Any], target: str
+) -> None:
+    """Make an ordered link collection point at *wanted*, updating rows in place."""
+    for position, pk in enumerate(wanted):
+        if position < len(links):
+            if getattr(links[position], target) != pk:
+                setattr(links[position], target, pk)
+        else:
+            links.append(make(position, pk))
+    del links[len(wanted):]
+
+
+def _short(exc: BaseException | None) -> str:
+    """A one-line description of a database error (no SQL, no parameters)."""
+    if exc is None:
+        return "unknown error"
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+    timeout_ms = int(busy_timeout * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        # SQLAlchemy emits BEGIN itself (see _on_begin)
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front: waiting on busy_timeout beats
+        # failing when a read transaction cannot be upgraded.
+        write = conn.get_execution_options().get("mirror_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

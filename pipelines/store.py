@@ -1,0 +1,49 @@
+"""Storage: each Story (with its chapters, authors and series) in one transaction."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_to_future
+from twisted.internet.threads import deferToThread
+
+from mirror.items import STATUS_OK, Story
+from mirror.storage import Store, database_url
+
+logger = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    def __init__(self, stats, url: str):
+        self.stats = stats
+        self.url = url
+        self.store: Store | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("MIRROR_STORE_ENABLED", True):
+            raise NotConfigured("MIRROR_STORE_ENABLED is off")
+        return cls(crawler.stats, database_url(crawler.settings.get("MIRROR_DATABASE_URL")))
+
+    def open_spider(self):
+        self.store = Store(self.url)
+
+    def close_spider(self):
+        if self.store is not None:
+            self.store.close()
+
+    async def process_item(self, item):
+        if not isinstance(item, Story):
+            return item
+        # Database work runs off the reactor thread, so a slow disk never stalls the crawl.
+        result = await deferred_to_future(deferToThread(self.store.upsert_story, item))
+        self.stats.inc_value(f"mirror/stories/{result}")
+        self.stats.inc_value("mirror/stories/stored")
+        if item.status == STATUS_OK:
+            self.stats.inc_value("mirror/chapters/stored", len(item.chapters))
+            self.stats.inc_value("mirror/words/stored", item.word_count or 0)
+            self.stats.inc_value("mirror/requests/stored_stories", item.requests)
+        else:
+            self.stats.inc_value(f"mirror/stories/{item.status}")
+        return item

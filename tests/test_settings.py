@@ -1,0 +1,46 @@
+"""The polite defaults are a promise to the sites we crawl: changing one must fail this test."""
+
+from scrapy.settings import Settings
+
+from mirror import __version__
+from mirror.crawl import crawl_settings
+
+
+def project_settings() -> Settings:
+    settings = Settings()
+    settings.setmodule("mirror.settings", priority="project")
+    return settings
+
+
+def test_polite_defaults():
+    s = project_settings()
+    assert s.getbool("ROBOTSTXT_OBEY") is True
+    assert s.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert s.getfloat("DOWNLOAD_DELAY") >= 1.0
+    assert s.getfloat("DOWNLOAD_DELAY_JITTER") == 0  # never below the delay
+    assert s.getbool("COOKIES_ENABLED") is True  # gates live in the PHP session
+    assert f"fic-mirror/{__version__}" in s.get("USER_AGENT")
+
+
+def test_pipelines_one_concern_each_in_order():
+    pipelines = project_settings().getdict("ITEM_PIPELINES")
+    assert sorted(pipelines, key=pipelines.get) == [
+        "pipelines.extract.ExtractPipeline", "pipelines.validate.ValidatePipeline",
+        "pipelines.normalise.NormalisePipeline", "pipelines.store.StorePipeline"]
+
+
+def test_cli_overrides_and_contact_in_user_agent(monkeypatch):
+    monkeypatch.delenv("MIRROR_DATABASE_URL", raising=False)
+    s = crawl_settings(delay=2.5, contact="admin@example.org")
+    assert s.getfloat("DOWNLOAD_DELAY") == 2.5
+    assert s.get("USER_AGENT").endswith("; contact: admin@example.org)")
+    assert s.get("MIRROR_DATABASE_URL") == "sqlite:///mirror.sqlite"
+    monkeypatch.setenv("MIRROR_DATABASE_URL", "sqlite:///elsewhere.sqlite")
+    assert crawl_settings().get("MIRROR_DATABASE_URL") == "sqlite:///elsewhere.sqlite"
+
+
+def test_negative_delay_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="--delay"):
+        crawl_settings(delay=-1)
