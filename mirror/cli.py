@@ -36,7 +36,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
           f"{result.count('mirror/dropped')} dropped, {result.count('mirror/stories/failed')} failed; "
           f"{result.requests_per_story:.2f} requests per story; {result.seconds:.1f} s; "
           f"finish reason: {reason}; database: {result.database_url}")
-    return 0 if reason == "finished" and not result.count("mirror/stories/failed") else 1
+    if result.count("mirror/listing/failed"):
+        failure = next(f for f in result.stats.get("mirror/failures", []) if f["what"] == "listing")
+        print(f"mirror: error: could not read the story listing {failure['url']}: {failure['message']}; "
+              "check the address and that the site is up, then run the same command again",
+              file=sys.stderr)
+    failed = result.count("mirror/stories/failed") + result.count("mirror/listing/failed")
+    return 0 if reason == "finished" and not failed else 1
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -98,11 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from mirror.profiles import ProfileError
+    from mirror.storage import StorageError
     from mirror.urls import BadURL
 
     try:
         return args.func(args)
-    except (UserError, BadURL, ProfileError, ValueError, OSError) as exc:
+    except (UserError, BadURL, ProfileError, StorageError, ValueError, OSError) as exc:
         if args.debug:
             raise
         print(f"mirror: error: {exc}", file=sys.stderr)

@@ -11,7 +11,7 @@ from scrapy.settings import Settings
 
 from mirror import urls
 from mirror.spiders.efiction import EfictionSpider
-from mirror.storage import database_url
+from mirror.storage import Store, database_url
 
 
 @dataclass
@@ -56,6 +56,15 @@ def crawl_settings(*, db_url: str | None = None, delay: float | None = None,
     return settings
 
 
+def check_database(url: str) -> None:
+    """Open the database (creating the schema) before crawling, so a bad URL fails fast."""
+    store = Store(url)
+    try:
+        store.create_schema()
+    finally:
+        store.close()
+
+
 def run_crawl(url: str, *, db_url: str | None = None, delay: float | None = None,
               date_format: str | None = None, encoding: str | None = None,
               contact: str | None = None, log_level: str | None = None,
@@ -64,6 +73,7 @@ def run_crawl(url: str, *, db_url: str | None = None, delay: float | None = None
     base = urls.normalise_base(url)
     settings = crawl_settings(db_url=db_url, delay=delay, contact=contact, log_level=log_level,
                               extra=extra_settings)
+    check_database(settings.get("MIRROR_DATABASE_URL"))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(EfictionSpider)
     started = time.monotonic()

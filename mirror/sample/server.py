@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Mapping
+from typing import Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from .archive import ARCHIVE, Archive
@@ -173,6 +173,9 @@ class SampleArchive:
         self.archive = archive or ARCHIVE
         self.base_url = ""
         self.requests: list[RequestRecord] = []
+        # Fault injection: each callable may answer a request in place of the archive
+        # (return a Response) or let it through (return None).  Tests append to it.
+        self.faults: list[Callable[[Request], Response | None]] = []
         self._log_lock = threading.Lock()
         self._sessions: dict[str, Session] = {}
         self._session_lock = threading.RLock()
@@ -266,7 +269,8 @@ class SampleArchive:
         """Single entry point for every request (fault injection hooks in here)."""
         started = time.monotonic()
         try:
-            resp = self._route(req)
+            resp = next((r for fault in self.faults if (r := fault(req)) is not None), None) \
+                or self._route(req)
         except Exception:  # pragma: no cover - a bug; answer like PHP would (blank 500)
             resp = Response(500, b"", "text/html; charset=UTF-8")
         self._record(RequestRecord(started, req.method, req.path_qs, req.cookies.get("PHPSESSID"), resp.status))

@@ -58,7 +58,9 @@ class EfictionSpider(scrapy.Spider):
     # --- discovery ---
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield scrapy.Request(urls.titles_url(self.base_url), callback=self.parse_listing)
+        # offset=0 spelled out, so the "page 1" link in #pagelinks is seen as this same page
+        yield scrapy.Request(urls.titles_url(self.base_url, offset=0), callback=self.parse_listing,
+                             errback=self.listing_failed)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         self.crawler.stats.inc_value("mirror/requests/listing")
@@ -77,7 +79,7 @@ class EfictionSpider(scrapy.Spider):
                                       self.parse_index, capture, gate=entry.gate, chapters=chapters)
         for url in listing.page_urls:
             if urls.is_allowed(url, self.base_url):
-                yield scrapy.Request(url, callback=self.parse_listing)
+                yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
 
     # --- one story ---
 
@@ -135,6 +137,18 @@ class EfictionSpider(scrapy.Spider):
         self._record(response, capture, "chapter")
         yield from self._next_chapter(capture, gate, missing)
 
+    def listing_failed(self, failure):
+        self.crawler.stats.inc_value("mirror/listing/failed")
+        self._failure("listing", failure.request.url, failure)
+        self.logger.error("could not read the story listing %s: %s", failure.request.url,
+                          failure.getErrorMessage())
+
+    def _failure(self, what: str, url: str, failure, **fields: Any) -> None:
+        failures = self.crawler.stats.get_value("mirror/failures") or []
+        failures.append({"what": what, "url": url, "reason": failure.value.__class__.__name__,
+                         "message": failure.getErrorMessage(), **fields})
+        self.crawler.stats.set_value("mirror/failures", failures)
+
     def story_failed(self, failure):
         request = failure.request
         capture: StoryPages = request.cb_kwargs["capture"]
@@ -143,7 +157,4 @@ class EfictionSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"mirror/stories/failed/{reason}")
         self.logger.error("story %s not stored: %s failed after retries: %s",
                           capture.story_id, request.url, failure.getErrorMessage())
-        failures = self.crawler.stats.get_value("mirror/failures") or []
-        failures.append({"story_id": capture.story_id, "url": request.url, "reason": reason,
-                         "message": failure.getErrorMessage()})
-        self.crawler.stats.set_value("mirror/failures", failures)
+        self._failure("story", request.url, failure, story_id=capture.story_id)

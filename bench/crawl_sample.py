@@ -1,0 +1,48 @@
+"""Benchmark: crawl the bundled sample archive on loopback and print the figures.
+
+    python bench/crawl_sample.py [--delay 0] [--no-printable]
+
+Prints requests per story (story pages, listing pages apart), stories per second and pages per
+second, and peak memory (RSS) of the crawling process.  Loopback only; nothing is timed in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mirror.crawl import run_crawl  # noqa: E402
+from mirror.sample import SampleArchive  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--no-printable", action="store_true", help="one request per chapter")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, SampleArchive() as archive:
+        result = run_crawl(archive.base_url, db_url=f"sqlite:///{tmp}/bench.sqlite", delay=args.delay,
+                           log_level="ERROR",
+                           extra_settings={"MIRROR_PRINTABLE": not args.no_printable})
+        served = len(archive.request_log())
+    stats = result.stats
+    pages = stats.get("downloader/response_count", 0)
+    print(f"mode:               {'per-chapter' if args.no_printable else 'printable'}, delay {args.delay}s")
+    print(f"stories stored:     {result.stories}")
+    print(f"requests per story: {result.requests_per_story:.2f} "
+          f"(+ {stats.get('mirror/requests/listing', 0)} listing pages, 1 robots.txt)")
+    print(f"requests in all:    {pages} (server saw {served})")
+    print(f"time:               {result.seconds:.2f} s")
+    print(f"stories/s:          {result.stories / result.seconds:.1f}")
+    print(f"pages/s:            {pages / result.seconds:.1f}")
+    print(f"peak RSS:           {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""A page that cannot be parsed is dropped with its reason and counted; the crawl goes on."""
+
+from __future__ import annotations
+
+import pytest
+
+from mirror.sample import SampleArchive
+from mirror.sample.archive import ARCHIVE
+from mirror.sample.server import Response
+from mirror.storage import Store
+from tests.test_crawl_sample import crawl, last_run
+
+BROKEN_INDEX = (b"<html><head><meta http-equiv='Content-Type' content='text/html; charset=ISO-8859-1'>"
+                b"</head><body><div id='pagetitle'></div><p>half a page, no metadata")
+FATAL = (b"<html><body><div id='pagetitle'></div>A fatal MySQL error was encountered.<br />"
+         b"Query: SELECT ...</body></html>")
+
+
+def answer(sid: int, body: bytes):
+    def fault(req):
+        if req.path.endswith("viewstory.php") and req.get.get("sid") == str(sid):
+            return Response(200, body, "text/html; charset=_CHARSET")
+        return None
+    return fault
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    broken, fatal = (s.sid for s in ARCHIVE.public_stories()[2:4])
+    db = f"sqlite:///{tmp_path_factory.mktemp('bad') / 'mirror.sqlite'}"
+    with SampleArchive() as archive:
+        archive.faults += [answer(broken, BROKEN_INDEX), answer(fatal, FATAL)]
+        output = crawl(archive.base_url, db)
+        store = Store(db)
+        yield archive, store, broken, fatal, output
+        store.close()
+
+
+def test_bad_pages_are_dropped_and_counted(result):
+    archive, store, broken, fatal, output = result
+    stats = last_run(store)["stats"]
+    assert stats["mirror/dropped"] == 2
+    assert stats["mirror/dropped/parse_error"] == 1
+    assert stats["mirror/dropped/unavailable/fatal"] == 1
+    assert store.get_story(archive.base_url, broken) is None
+    assert store.get_story(archive.base_url, fatal) is None
+    assert "2 dropped" in output.stdout
+
+
+def test_the_crawl_goes_on(result):
+    archive, store, broken, fatal, _ = result
+    stored = set(store.story_ids(archive.base_url))
+    assert stored == {s.sid for s in ARCHIVE.listed_stories()} - {broken, fatal}
+
+
+def test_drop_reason_names_url_and_field(result):
+    archive, store, broken, _, output = result
+    assert f"viewstory.php?sid={broken}&index=1" in output.stderr
+    assert "cannot parse title" in output.stderr
