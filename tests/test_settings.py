@@ -44,3 +44,11 @@ def test_negative_delay_is_refused():
 
     with pytest.raises(ValueError, match="--delay"):
         crawl_settings(delay=-1)
+
+
+def test_no_network_beyond_the_archive_for_the_public_suffix_list():
+    import os
+
+    import mirror  # noqa: F401
+
+    assert os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] == ""
