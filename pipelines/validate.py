@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
 from mirror.items import STATUS_OK, Story
@@ -12,21 +13,26 @@ from pipelines import drop
 logger = logging.getLogger(__name__)
 
 
+# field -> reason when it is empty; restricted stories need only the first group
+REQUIRED = {"site": "no_site", "url": "no_url", "title": "no_title"}
+REQUIRED_PUBLIC = {"authors": "no_author", "chapters": "no_chapters"}
+
+
 def problems(story: Story) -> list[tuple[str, str]]:
     """(reason, message) for every rule the story breaks; empty when it is valid."""
+    adapter = ItemAdapter(story)
     found: list[tuple[str, str]] = []
-    if story.story_id <= 0:
-        found.append(("bad_id", f"story id {story.story_id} is not positive"))
-    if not story.title.strip():
-        found.append(("no_title", "the story has no title"))
-    if story.status != STATUS_OK:
+    if not isinstance(adapter.get("story_id"), int) or adapter["story_id"] <= 0:
+        found.append(("bad_id", f"story id {adapter.get('story_id')!r} is not a positive number"))
+    required = REQUIRED | (REQUIRED_PUBLIC if adapter.get("status") == STATUS_OK else {})
+    for name, reason in required.items():
+        value = adapter.get(name)
+        if not (value.strip() if isinstance(value, str) else value):
+            found.append((reason, f"the story has no {name}"))
+    if adapter.get("status") != STATUS_OK:
         return found
-    if not story.authors:
-        found.append(("no_author", "the story has no author"))
     numbers = [c.number for c in story.chapters]
-    if not numbers:
-        found.append(("no_chapters", "the story has no chapters"))
-    elif numbers != list(range(1, len(numbers) + 1)):
+    if numbers and numbers != list(range(1, len(numbers) + 1)):
         found.append(("chapter_gaps", f"chapter numbers are {numbers}, not 1..{len(numbers)}"))
     return found
 

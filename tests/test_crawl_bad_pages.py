@@ -57,3 +57,39 @@ def test_drop_reason_names_url_and_field(result):
     archive, store, broken, _, output = result
     assert f"viewstory.php?sid={broken}&index=1" in output.stderr
     assert "cannot parse title" in output.stderr
+
+
+def printable(sid: int, response: Response):
+    def fault(req):
+        if req.get.get("action") == "printable" and req.get.get("sid") == str(sid):
+            return response
+        return None
+    return fault
+
+
+def test_printable_missing_or_empty_falls_back_to_chapter_pages(tmp_path):
+    """A site with the printable view switched off (404) or giving no text still mirrors whole."""
+    multi = [s for s in ARCHIVE.public_stories() if len(s.chapters) > 2 and not s.gated]
+    gone, empty = multi[0], multi[1]
+    db = f"sqlite:///{tmp_path / 'fallback.sqlite'}"
+    with SampleArchive() as archive:
+        archive.faults += [
+            printable(gone.sid, Response(404, b"<h1>Not Found</h1>", "text/html")),
+            printable(empty.sid, Response(200, b"<html><body><div id='pagetitle'>x</div></body></html>",
+                                          "text/html; charset=_CHARSET")),
+        ]
+        crawl(archive.base_url, db)
+        paths = [r.path_qs for r in archive.request_log()]
+    store = Store(db)
+    try:
+        for truth in (gone, empty):
+            story = store.get_story(archive.base_url, truth.sid)
+            assert story is not None and [c.number for c in story.chapters] == [
+                c.inorder for c in truth.chapters]
+            assert all(c.text_html for c in story.chapters)
+            assert sum(f"?sid={truth.sid}&chapter=" in p for p in paths) == len(truth.chapters)
+        stats = last_run(store)["stats"]
+        assert stats["mirror/printable/failed"] == 1 and stats["mirror/printable/incomplete"] == 1
+        assert stats.get("mirror/stories/failed", 0) == 0
+    finally:
+        store.close()

@@ -206,7 +206,7 @@ def test_scrapy_crawl_without_printable_gives_the_same_mirror(mirrored, tmp_path
     archive, store, _, _ = mirrored
     db = f"sqlite:///{tmp_path / 'chapters.sqlite'}"
     archive.clear_requests()
-    result = run("scrapy", "crawl", "efiction", "-a", f"url={archive.base_url}", "-s", f"MIRROR_DATABASE_URL={db}",
+    result = run(sys.executable, "-m", "scrapy", "crawl", "efiction", "-a", f"url={archive.base_url}", "-s", f"MIRROR_DATABASE_URL={db}",
                  "-s", "DOWNLOAD_DELAY=0", "-s", "MIRROR_PRINTABLE=0", "-s", "LOG_LEVEL=WARNING")
     assert result.returncode == 0, result.stderr
     assert not any("printable" in r.path_qs for r in archive.request_log())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -38,6 +39,8 @@ class EfictionSpider(scrapy.Spider):
         if not url:
             raise ValueError("give the archive's address: scrapy crawl efiction -a url=http://host/fiction/")
         self.base_url = urls.normalise_base(url)
+        # Scrapy's offsite filtering then drops requests, and redirects, to other hosts.
+        self.allowed_domains = [urlsplit(self.base_url).hostname]
         self._date_format = date_format
         self._encoding = encoding
         self.seen: set[int] = set()
@@ -108,8 +111,9 @@ class EfictionSpider(scrapy.Spider):
             yield capture
             return
         if self.use_printable:
-            yield self._story_request(urls.printable_url(self.base_url, capture.story_id, gate),
-                                      self.parse_printable, capture, gate=gate, chapters=chapters)
+            request = self._story_request(urls.printable_url(self.base_url, capture.story_id, gate),
+                                          self.parse_printable, capture, gate=gate, chapters=chapters)
+            yield request.replace(errback=self.printable_failed)
         else:
             yield from self._next_chapter(capture, gate, list(range(1, (chapters or 1) + 1)))
 
@@ -124,6 +128,17 @@ class EfictionSpider(scrapy.Spider):
             self.logger.info("printable view of story %s lacks chapters %s: fetching them one by one",
                              capture.story_id, missing)
         yield from self._next_chapter(capture, gate, missing)
+
+    def printable_failed(self, failure):
+        """The printable view is missing or broken (some sites switch it off): read chapter by chapter."""
+        kwargs = failure.request.cb_kwargs
+        capture: StoryPages = kwargs["capture"]
+        capture.requests += 1
+        self.crawler.stats.inc_value("mirror/requests/story")
+        self.crawler.stats.inc_value("mirror/printable/failed")
+        self.logger.warning("printable view of story %s failed (%s): fetching its chapters one by one",
+                            capture.story_id, failure.getErrorMessage())
+        yield from self._next_chapter(capture, kwargs["gate"], list(range(1, (kwargs["chapters"] or 1) + 1)))
 
     def _next_chapter(self, capture: StoryPages, gate: dict[str, str], missing: list[int]):
         if not missing:
