@@ -562,8 +562,10 @@ class Store:
             row.requests = story.requests
             return UPSERT_UNCHANGED
 
-        author_pks = self._upsert_authors(session, site_pk, authors)
-        series_pks = self._upsert_series(session, site_pk, story.series)
+        author_pks = self._upsert_named(session, AuthorRow, "author_id", site_pk, {
+            a.id: {"name": a.name, "url": a.url} for a in authors.values()})
+        series_pks = self._upsert_named(session, SeriesRow, "series_id", site_pk, {
+            s.id: {"title": s.title, "url": s.url} for s in reversed(story.series)})
 
         columns = _story_columns(story)
         if row is None:
@@ -624,51 +626,28 @@ class Store:
         return result
 
     @staticmethod
-    def _upsert_authors(session: Session, site_pk: int, authors: dict[int, Author]) -> dict[int, int]:
-        if not authors:
-            return {}
-        rows = session.scalars(
-            select(AuthorRow).where(AuthorRow.site_id == site_pk, AuthorRow.author_id.in_(list(authors)))
-        ).all()
-        by_id = {r.author_id: r for r in rows}
-        for author_id, author in authors.items():
-            row = by_id.get(author_id)
-            if row is None:
-                row = AuthorRow(site_id=site_pk, author_id=author_id, name=author.name, url=author.url)
-                session.add(row)
-                by_id[author_id] = row
-            else:
-                if row.name != author.name:
-                    row.name = author.name
-                if row.url != author.url:
-                    row.url = author.url
-        session.flush()
-        return {author_id: row.id for author_id, row in by_id.items()}
-
-    @staticmethod
-    def _upsert_series(session: Session, site_pk: int, series: list[Series]) -> dict[int, int]:
-        wanted: dict[int, Series] = {}
-        for s in series:
-            wanted.setdefault(s.id, s)
+    def _upsert_named(session: Session, model: type, key: str, site_pk: int,
+                      wanted: dict[int, dict[str, Any]]) -> dict[int, int]:
+        """Insert or update site-scoped rows (authors, series) by their site id; return pks by id."""
         if not wanted:
             return {}
+        column = getattr(model, key)
         rows = session.scalars(
-            select(SeriesRow).where(SeriesRow.site_id == site_pk, SeriesRow.series_id.in_(list(wanted)))
+            select(model).where(model.site_id == site_pk, column.in_(list(wanted)))
         ).all()
-        by_id = {r.series_id: r for r in rows}
-        for series_id, s in wanted.items():
-            row = by_id.get(series_id)
+        by_id = {getattr(r, key): r for r in rows}
+        for site_id, values in wanted.items():
+            row = by_id.get(site_id)
             if row is None:
-                row = SeriesRow(site_id=site_pk, series_id=series_id, title=s.title, url=s.url)
+                row = model(site_id=site_pk, **{key: site_id}, **values)
                 session.add(row)
-                by_id[series_id] = row
+                by_id[site_id] = row
             else:
-                if row.title != s.title:
-                    row.title = s.title
-                if row.url != s.url:
-                    row.url = s.url
+                for name, value in values.items():
+                    if getattr(row, name) != value:
+                        setattr(row, name, value)
         session.flush()
-        return {series_id: row.id for series_id, row in by_id.items()}
+        return {site_id: row.id for site_id, row in by_id.items()}
 
     def get_story(self, site: str, story_id: int) -> Story | None:
         """One stored story rebuilt as an item, or ``None``."""
