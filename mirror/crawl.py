@@ -45,6 +45,7 @@ def crawl_settings(*, db_url: str | None = None, delay: float | None = None,
         if delay < 0:
             raise ValueError(f"--delay must be 0 or more seconds, not {delay}")
         settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
+        settings.set("AUTOTHROTTLE_START_DELAY", delay, priority="cmdline")
     if contact:
         settings.set("MIRROR_CONTACT", contact, priority="cmdline")
         settings.set("USER_AGENT", f"{settings.get('USER_AGENT')[:-1]}; contact: {contact})",

@@ -1,4 +1,12 @@
-"""Extensions: the crawl-run record (start, end, counts, failures) in the database."""
+"""Extensions: per-site delays, and the crawl's record in the database.
+
+* :class:`CrawlDelay`: robots.txt ``Crawl-delay`` raises the site's delay.
+* :class:`PoliteAutoThrottle`: Scrapy's AutoThrottle (a slow site slows us down)
+  that never takes a site below its own floor (profile delay, Crawl-delay).
+* :class:`CrawlRunRecorder`: the ``crawl_runs`` row (start, end, counts, failures)
+  and the per-story crawl state (``crawl_stories``), written as the crawl goes, so
+  a killed crawl resumes where it stopped.
+"""
 
 from __future__ import annotations
 
@@ -6,42 +14,137 @@ import logging
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.extensions.throttle import AutoThrottle
+from twisted.internet.defer import DeferredList
+from twisted.internet.threads import deferToThread
 
+from mirror import signals as mirror_signals
+from mirror.items import STATUS_INCOMPLETE, STATUS_RESTRICTED, Story, StoryPages
+from mirror.politeness import delay_floor, raise_delay_floor, slot_key
 from mirror.storage import Store, database_url
 
 logger = logging.getLogger(__name__)
 
 
+class CrawlDelay:
+    """Apply robots.txt's Crawl-delay for our User-Agent to the site's download slot."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            raise NotConfigured("ROBOTSTXT_OBEY is off")
+        ext = cls(crawler)
+        crawler.signals.connect(ext.robots_parsed, signal=signals.robots_parsed)
+        return ext
+
+    def robots_parsed(self, robotparser, request):
+        delay = robotparser.crawl_delay(self.crawler.settings.get("USER_AGENT"))
+        if delay is None:
+            return
+        key = slot_key(self.crawler, request)
+        self.crawler.stats.set_value("mirror/robots/crawl_delay", delay)
+        if raise_delay_floor(self.crawler, key, delay):
+            logger.info("robots.txt of %s asks for Crawl-delay %s s: using it", key, delay)
+
+
+class PoliteAutoThrottle(AutoThrottle):
+    """AutoThrottle, but never below a site's delay floor."""
+
+    def _response_downloaded(self, response, request, spider=None):
+        super()._response_downloaded(response, request, spider)
+        key = slot_key(self.crawler, request)
+        slot = self.crawler.engine.downloader.slots.get(key)
+        if slot is not None:
+            slot.delay = max(slot.delay, delay_floor(self.crawler, key))
+
+
 class CrawlRunRecorder:
-    """Writes a crawl_runs row when the spider opens and completes it when it closes."""
+    """Writes a crawl_runs row and the per-story crawl state; resumes an interrupted crawl."""
 
     def __init__(self, crawler, url: str):
         self.crawler = crawler
         self.url = url
         self.store: Store | None = None
         self.run_id: int | None = None
+        self.pending: list = []
 
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("MIRROR_RECORD_RUNS", True):
             raise NotConfigured("MIRROR_RECORD_RUNS is off")
         ext = cls(crawler, database_url(crawler.settings.get("MIRROR_DATABASE_URL")))
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        for handler, signal in ((ext.spider_opened, signals.spider_opened),
+                                (ext.spider_closed, signals.spider_closed),
+                                (ext.item_scraped, signals.item_scraped),
+                                (ext.item_dropped, signals.item_dropped),
+                                (ext.item_error, signals.item_error),
+                                (ext.stories_discovered, mirror_signals.stories_discovered),
+                                (ext.story_failed, mirror_signals.story_failed)):
+            crawler.signals.connect(handler, signal=signal)
         return ext
 
     def spider_opened(self, spider):
         self.store = Store(self.url)
+        site = spider.base_url
+        unfinished = self.store.unfinished_runs(site)
+        done = self.store.stories_done(unfinished)
+        mode = "resumed" if unfinished else "full"
         settings = {key: self.crawler.settings.get(key) for key in (
-            "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN", "ROBOTSTXT_OBEY", "USER_AGENT")}
+            "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN", "ROBOTSTXT_OBEY", "USER_AGENT",
+            "AUTOTHROTTLE_ENABLED")}
         settings["date_format"] = getattr(spider, "date_format", None)
-        self.run_id = self.store.start_run(spider.base_url, mode="full", settings=settings)
+        settings["resumes_runs"] = unfinished
+        self.run_id = self.store.start_run(site, mode=mode, settings=settings)
+        self.crawler.stats.set_value("mirror/run_id", self.run_id)
+        self.crawler.stats.set_value("mirror/mode", mode)
+        spider.skip_story_ids = done
+        if unfinished:
+            logger.info("resuming the interrupted crawl of %s (runs %s): %d stories already done are "
+                        "not fetched again", site, unfinished, len(done))
+        if not self.crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            logger.warning("robots.txt is NOT obeyed in this crawl (recorded on crawl run %s)", self.run_id)
+
+    def _record(self, states: list[tuple[int, str, str | None]]) -> None:
+        if self.store is None or self.run_id is None:
+            return
+        deferred = deferToThread(self.store.record_stories, self.run_id, states)
+        deferred.addErrback(lambda failure: logger.error("could not record crawl state: %s",
+                                                         failure.getErrorMessage()))
+        self.pending.append(deferred)
+
+    def stories_discovered(self, story_ids):
+        self._record([(sid, "discovered", None) for sid in story_ids])
+
+    def story_failed(self, story_id, reason):
+        self._record([(story_id, "failed", reason)])
+
+    def item_scraped(self, item):
+        if isinstance(item, Story):
+            state = {STATUS_RESTRICTED: "restricted", STATUS_INCOMPLETE: "incomplete"}.get(item.status, "stored")
+            self._record([(item.story_id, state, "; ".join(item.warnings) or None)])
+
+    def item_dropped(self, item, exception, response=None):
+        story_id = getattr(item, "story_id", None)
+        if isinstance(item, (Story, StoryPages)) and story_id is not None:
+            self._record([(story_id, "dropped", str(exception))])
+
+    def item_error(self, item, failure, response=None):
+        story_id = getattr(item, "story_id", None)
+        if story_id is not None:
+            self._record([(story_id, "failed", f"pipeline error: {failure.getErrorMessage()}")])
 
     def spider_closed(self, spider, reason):
         if self.store is None or self.run_id is None:
-            return
-        stats = dict(self.crawler.stats.get_stats())
-        errors = stats.pop("mirror/failures", [])
-        status = "finished" if reason == "finished" else f"stopped: {reason}"
-        self.store.finish_run(self.run_id, status=status, stats=stats, errors=errors)
-        self.store.close()
+            return None
+
+        def finish(_):
+            stats = dict(self.crawler.stats.get_stats())
+            errors = stats.pop("mirror/failures", [])
+            status = "finished" if reason == "finished" else f"stopped: {reason}"
+            self.store.finish_run(self.run_id, status=status, stats=stats, errors=errors)
+            self.store.close()
+
+        return DeferredList(self.pending, consumeErrors=True).addCallback(finish)

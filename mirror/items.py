@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 STATUS_OK = "ok"
-STATUS_RESTRICTED = "restricted"
+STATUS_RESTRICTED = "restricted"  # members-only: metadata from the listing, no text
+STATUS_INCOMPLETE = "incomplete"  # some chapters could not be fetched; never passed off as whole
 
 
 @dataclass
@@ -39,6 +40,10 @@ class StoryPages:
     listing: Page | None = None
     requests: int = 0
     date_format: str = "d/m/y"
+    # Requests for this story that failed after their retries: (url, reason).
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    # Why members-only pages were not read (e.g. "login failed"), if a login was tried.
+    login_problem: str | None = None
 
 
 @dataclass

@@ -7,6 +7,8 @@ A profile is a small TOML file::
     date_format = "d/m/y"      # PHP date() format of Published/Updated
     encoding = "auto"          # or e.g. "utf-8", "windows-1252"
     delay = 2.0                # seconds between requests (optional)
+    username_env = "MIRROR_LANTERN_USERNAME"   # where the login is (optional; these are the defaults)
+    password_env = "MIRROR_LANTERN_PASSWORD"
     notes = "free text"
 
 Unknown keys and wrong types are errors that name the file and the key.
@@ -15,9 +17,12 @@ Unknown keys and wrong types are errors that name the file and the key.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mirror import urls
 
@@ -34,12 +39,14 @@ class Profile:
     encoding: str | None = None
     delay: float | None = None
     notes: str = ""
+    username_env: str | None = None
+    password_env: str | None = None
     path: Path | None = None
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
     "name": str, "base_url": str, "date_format": str, "encoding": str,
-    "delay": (int, float), "notes": str,
+    "delay": (int, float), "notes": str, "username_env": str, "password_env": str,
 }
 
 
@@ -77,7 +84,8 @@ def load_profile(path: Path) -> Profile:
         date_format=data.get("date_format", "d/m/y"),
         encoding=None if encoding in (None, "auto") else encoding,
         delay=float(data["delay"]) if "delay" in data else None,
-        notes=data.get("notes", ""), path=path,
+        notes=data.get("notes", ""), username_env=data.get("username_env"),
+        password_env=data.get("password_env"), path=path,
     )
 
 
@@ -95,6 +103,30 @@ def find_profile(base_url: str, config_dir: str | os.PathLike | None = None) -> 
     for profile in load_profiles(config_dir):
         if profile.base_url == base:
             return profile
+    return None
+
+
+def env_prefix(base_url: str, profile: Profile | None) -> str:
+    """MIRROR_<SITE>_: SITE is the profile's name, else the host name, in capitals."""
+    name = profile.name if profile else (urlsplit(base_url).hostname or "site")
+    return "MIRROR_" + re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_") + "_"
+
+
+def credentials(base_url: str, profile: Profile | None,
+                environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """(username, password) for the site from the environment, or None.
+
+    Read from the variables the profile names, else ``MIRROR_<SITE>_USERNAME`` and
+    ``MIRROR_<SITE>_PASSWORD``.  The password is never logged or stored."""
+    environ = os.environ if environ is None else environ
+    prefix = env_prefix(base_url, profile)
+    user_var = (profile.username_env if profile else None) or prefix + "USERNAME"
+    pass_var = (profile.password_env if profile else None) or prefix + "PASSWORD"
+    username, password = environ.get(user_var), environ.get(pass_var)
+    if username and password:
+        return username, password
+    if username or password:
+        raise ProfileError(f"set both {user_var} and {pass_var} to log in (only one is set)")
     return None
 
 

@@ -12,24 +12,40 @@ SPIDER_MODULES = ["mirror.spiders"]
 NEWSPIDER_MODULE = "mirror.spiders"
 
 # --- Being a good guest --------------------------------------------------------------------------
-# Obey robots.txt (Scrapy's Protego parser).
+# Obey robots.txt (Scrapy's Protego parser); its Crawl-delay raises the site's delay
+# (mirror.extensions.CrawlDelay).  `mirror crawl --ignore-robots` turns this off, loudly.
 ROBOTSTXT_OBEY = True
 # One request at a time per site, with a pause between requests.
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 CONCURRENT_REQUESTS = 8  # only ever reached across different sites
-DOWNLOAD_DELAY = 1.0  # seconds between requests to the same site (`mirror crawl --delay`)
+DOWNLOAD_DELAY = 2.0  # seconds between requests to the same site (profile `delay`, `--delay`)
 DOWNLOAD_DELAY_JITTER = 0  # no random variation: never go below DOWNLOAD_DELAY
+# A slow site slows us down (never below its delay: mirror.extensions.PoliteAutoThrottle).
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Who we are.  `mirror crawl --contact` (or MIRROR_CONTACT) appends a contact address.
 MIRROR_CONTACT = ""
 USER_AGENT = f"fic-mirror/{__version__} (archival crawler for eFiction archives)"
+# 429/503: wait as long as Retry-After says (or back off exponentially, with jitter), then retry.
+MIRROR_RETRY_AFTER_ENABLED = True
+MIRROR_RETRY_AFTER_TIMES = 5  # retries of one request after 429/503
+MIRROR_RETRY_AFTER_MAX = 600.0  # the longest wait we accept, in seconds
+# Pause the crawl (state saved, resumable) after this many failures in a row (errors, 5xx).
+MIRROR_MAX_CONSECUTIVE_FAILURES = 10
+# Retry eFiction's HTTP-200 error pages (empty body, "A fatal MySQL error was encountered").
+MIRROR_ERROR_PAGE_RETRY = True
 
 # --- Network ----------------------------------------------------------------------------------------
-COOKIES_ENABLED = True  # eFiction keeps rating-gate consent in the PHP session cookie
+COOKIES_ENABLED = True  # eFiction keeps rating-gate consent and logins in the PHP session cookie
 DOWNLOAD_TIMEOUT = 60
-DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # a whole-story printable page can be a few MB
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # largest page accepted; a whole-story printable can be a few MB
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a body cut short is an error (retried), never stored
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]  # 429 and 503 go through Retry-After handling
 REDIRECT_MAX_TIMES = 5
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
@@ -43,7 +59,17 @@ ITEM_PIPELINES = {
     "pipelines.normalise.NormalisePipeline": 300,
     "pipelines.store.StorePipeline": 400,
 }
+DOWNLOADER_MIDDLEWARES = {
+    # process_response runs from the highest number down: these see a response before
+    # Scrapy's RetryMiddleware (550).
+    "mirror.middlewares.ErrorPageRetryMiddleware": 560,
+    "mirror.middlewares.RetryAfterMiddleware": 570,
+    "mirror.middlewares.SiteHealthMiddleware": 580,
+}
 EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "mirror.extensions.PoliteAutoThrottle": 0,
+    "mirror.extensions.CrawlDelay": 10,
     "mirror.extensions.CrawlRunRecorder": 500,
 }
 

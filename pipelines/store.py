@@ -8,7 +8,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from mirror.items import STATUS_OK, Story
+from mirror.items import STATUS_RESTRICTED, Story
 from mirror.storage import Store, database_url
 
 logger = logging.getLogger(__name__)
@@ -40,10 +40,10 @@ class StorePipeline:
         result = await deferred_to_future(deferToThread(self.store.upsert_story, item))
         self.stats.inc_value(f"mirror/stories/{result}")
         self.stats.inc_value("mirror/stories/stored")
-        if item.status == STATUS_OK:
+        if item.status != STATUS_RESTRICTED:
             self.stats.inc_value("mirror/chapters/stored", len(item.chapters))
             self.stats.inc_value("mirror/words/stored", item.word_count or 0)
             self.stats.inc_value("mirror/requests/stored_stories", item.requests)
-        else:
+        if item.status != "ok":
             self.stats.inc_value(f"mirror/stories/{item.status}")
         return item

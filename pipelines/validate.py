@@ -7,7 +7,7 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
-from mirror.items import STATUS_OK, Story
+from mirror.items import STATUS_INCOMPLETE, STATUS_OK, Story
 from pipelines import drop
 
 logger = logging.getLogger(__name__)
@@ -24,12 +24,13 @@ def problems(story: Story) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if not isinstance(adapter.get("story_id"), int) or adapter["story_id"] <= 0:
         found.append(("bad_id", f"story id {adapter.get('story_id')!r} is not a positive number"))
-    required = REQUIRED | (REQUIRED_PUBLIC if adapter.get("status") == STATUS_OK else {})
+    readable = adapter.get("status") in (STATUS_OK, STATUS_INCOMPLETE)
+    required = REQUIRED | (REQUIRED_PUBLIC if readable else {})
     for name, reason in required.items():
         value = adapter.get(name)
         if not (value.strip() if isinstance(value, str) else value):
             found.append((reason, f"the story has no {name}"))
-    if adapter.get("status") != STATUS_OK:
+    if not readable:
         return found
     numbers = [c.number for c in story.chapters]
     if numbers and numbers != list(range(1, len(numbers) + 1)):

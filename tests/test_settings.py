@@ -16,7 +16,12 @@ def test_polite_defaults():
     s = project_settings()
     assert s.getbool("ROBOTSTXT_OBEY") is True
     assert s.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
-    assert s.getfloat("DOWNLOAD_DELAY") >= 1.0
+    assert s.getfloat("DOWNLOAD_DELAY") >= 2.0
+    assert s.getbool("AUTOTHROTTLE_ENABLED") is True
+    assert s.getfloat("AUTOTHROTTLE_START_DELAY") >= s.getfloat("DOWNLOAD_DELAY")
+    assert 429 not in s.getlist("RETRY_HTTP_CODES")  # Retry-After handling owns 429/503
+    assert s.getint("MIRROR_MAX_CONSECUTIVE_FAILURES") > 0
+    assert s.getbool("DOWNLOAD_FAIL_ON_DATALOSS") is True
     assert s.getfloat("DOWNLOAD_DELAY_JITTER") == 0  # never below the delay
     assert s.getbool("COOKIES_ENABLED") is True  # gates live in the PHP session
     assert f"fic-mirror/{__version__}" in s.get("USER_AGENT")

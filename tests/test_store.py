@@ -103,6 +103,7 @@ def test_storing_twice_leaves_one_copy_of_every_row(store: Store) -> None:
         "sites": 1,
         "authors": 3,
         "crawl_runs": 0,
+        "crawl_stories": 0,
         "series": 2,
         "stories": 3,
         "chapters": 8,
@@ -383,6 +384,7 @@ def test_site_summary(store: Store) -> None:
         "sites": 1,
         "stories": 3,
         "restricted": 1,
+        "incomplete": 0,
         "chapters": 6,
         "words": 2001 + 2002,
         "authors": 3,
@@ -396,7 +398,7 @@ def test_site_summary(store: Store) -> None:
 
 def test_empty_database_summary(store: Store) -> None:
     assert store.site_summary() == {
-        "site": None, "sites": 0, "stories": 0, "restricted": 0,
+        "site": None, "sites": 0, "stories": 0, "restricted": 0, "incomplete": 0,
         "chapters": 0, "words": 0, "authors": 0, "series": 0,
     }
     assert list(store.iter_stories()) == []

@@ -17,7 +17,7 @@ import lxml.html
 from lxml import etree
 
 from mirror import urls
-from mirror.items import (STATUS_RESTRICTED, Author, Chapter, Page, Series, Story, StoryPages,
+from mirror.items import (STATUS_INCOMPLETE, STATUS_RESTRICTED, Author, Chapter, Page, Series, Story, StoryPages,
                           Tag)
 from mirror.parsing.dates import DateFormatError, parse_date
 from mirror.parsing.encoding import decode_body
@@ -674,6 +674,13 @@ def parse_listing(page: Page, base: str, date_format: str = "d/m/y",
     return Listing(list(entries.values()), page_urls)
 
 
+def looks_like_efiction(page: Page) -> bool:
+    """Does this page come from an eFiction archive (its PHP's links and ids)?"""
+    body = page.body
+    return any(marker in body for marker in (b"viewstory.php?sid=", b"browse.php?type=", b"viewuser.php?uid=",
+                                             b"id=\"pagetitle\"", b"id='pagetitle'"))
+
+
 # --- a whole story ---------------------------------------------------------------------------------
 
 def _pages(story_pages: StoryPages, kind: str) -> Iterator[Page]:
@@ -692,6 +699,8 @@ def restricted_story(story_pages: StoryPages, gate: Gate, encoding: str | None =
         story = Story(site=base, story_id=sid, url=urls.story_url(base, sid), title=gate.title)
     story.title = story.title or gate.title
     story.status = STATUS_RESTRICTED
+    if story_pages.login_problem:
+        story.warnings.append(f"members only: {story_pages.login_problem}")
     story.chapters = []
     story.requests = story_pages.requests
     return story
@@ -722,8 +731,14 @@ def extract_story(story_pages: StoryPages, encoding: str | None = None) -> Story
         chapter_text, notes = parse_chapter_page(page, number, encoding)
         texts[number] = chapter_text
         story.story_notes_html = story.story_notes_html or notes
+    missing = []
     for chapter in story.chapters:
+        if not chapter.authors:
+            chapter.authors = list(story.authors)
         found = texts.get(chapter.number)
+        if found is None and story_pages.failures:
+            missing.append(chapter.number)  # its request failed: kept, without text
+            continue
         if found is None:
             raise ParseError(index.url, f"chapters[{chapter.number}].text",
                              "no printable or chapter page gave this chapter's text")
@@ -732,7 +747,9 @@ def extract_story(story_pages: StoryPages, encoding: str | None = None) -> Story
         chapter.end_notes_html = found.end_notes_html
         chapter.title = chapter.title or found.title
         chapter.source_url = found.source_url
-        if not chapter.authors:
-            chapter.authors = list(story.authors)
+    if missing:
+        story.status = STATUS_INCOMPLETE
+        reasons = "; ".join(f"{url}: {reason}" for url, reason in story_pages.failures)
+        story.warnings.append(f"incomplete: chapters {missing} could not be fetched ({reasons})")
     story.requests = story_pages.requests
     return story

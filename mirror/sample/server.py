@@ -27,6 +27,8 @@ import email.policy
 import hashlib
 import re
 import secrets
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -93,6 +95,8 @@ class Request:
     path_qs: str
     headers: Mapping[str, str]
     body: bytes = b""
+    # The server answering this request (set by SampleArchive.dispatch; fault factories use it).
+    site: "SampleArchive | None" = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.path_qs)
@@ -123,10 +127,15 @@ class Request:
 
 @dataclass
 class Response:
+    """A response.  The last three fields misbehave on the wire (see :mod:`mirror.sample.faults`)."""
+
     status: int = 200
     body: bytes = b""
     content_type: str = HTML_CONTENT_TYPE
     headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0  # seconds to wait before sending anything (cut short by SampleArchive.stop())
+    reset: bool = False  # send nothing, reset the connection (RST); logged with status 0
+    truncate_to: int | None = None  # full Content-Length, only the first N body bytes, then close
 
 
 @dataclass
@@ -181,6 +190,7 @@ class SampleArchive:
         self._session_lock = threading.RLock()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()  # wakes up handlers sleeping on a Response.delay
         self.renderer = Renderer(self.archive, items_per_page=items_per_page)
 
     # -- lifecycle -------------------------------------------------------------
@@ -190,6 +200,7 @@ class SampleArchive:
             return self
         httpd = _Server((self.host, self.port), _Handler)
         httpd.sample = self
+        self._stopping.clear()
         self._httpd = httpd
         self.port = httpd.server_address[1]
         self.base_url = f"http://{self.host}:{self.port}{PREFIX}"
@@ -203,6 +214,7 @@ class SampleArchive:
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
+        self._stopping.set()
         httpd.shutdown()
         httpd.server_close()
         if self._thread is not None:
@@ -268,12 +280,14 @@ class SampleArchive:
     def dispatch(self, req: Request) -> Response:
         """Single entry point for every request (fault injection hooks in here)."""
         started = time.monotonic()
+        req.site = self
         try:
-            resp = next((r for fault in self.faults if (r := fault(req)) is not None), None) \
+            resp = next((r for fault in list(self.faults) if (r := fault(req)) is not None), None) \
                 or self._route(req)
         except Exception:  # pragma: no cover - a bug; answer like PHP would (blank 500)
             resp = Response(500, b"", "text/html; charset=UTF-8")
-        self._record(RequestRecord(started, req.method, req.path_qs, req.cookies.get("PHPSESSID"), resp.status))
+        self._record(RequestRecord(started, req.method, req.path_qs, req.cookies.get("PHPSESSID"),
+                                   0 if resp.reset else resp.status))
         return resp
 
     def _route(self, req: Request) -> Response:
@@ -602,7 +616,14 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         req = Request(self.command, self.path, self.headers, body)
-        resp = self.server.sample.dispatch(req)  # type: ignore[attr-defined]
+        sample: SampleArchive = self.server.sample  # type: ignore[attr-defined]
+        resp = sample.dispatch(req)
+        if resp.delay > 0 and sample._stopping.wait(resp.delay):
+            self._reset()  # the server is stopping: give up on this request
+            return
+        if resp.reset:
+            self._reset()
+            return
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
         for k, v in resp.headers:
@@ -610,7 +631,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(resp.body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(resp.body)
+            if resp.truncate_to is not None:
+                self.wfile.write(resp.body[:max(0, resp.truncate_to)])
+                self.close_connection = True  # then FIN: the client sees the body cut short
+            else:
+                self.wfile.write(resp.body)
+
+    def _reset(self) -> None:
+        """Drop the connection abruptly: SO_LINGER 0 makes close() send a RST, no FIN."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        # rfile (a makefile) holds a reference that would defer the real close; wfile does not.
+        self.rfile.close()
+        self.connection.close()
 
     do_GET = do_POST = do_HEAD = _serve
 

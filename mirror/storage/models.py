@@ -134,7 +134,7 @@ class StoryRow(Base):
     __tablename__ = "stories"
     __table_args__ = (
         UniqueConstraint("site_id", "story_id"),
-        CheckConstraint("status IN ('ok', 'restricted')", name="status"),
+        CheckConstraint("status IN ('ok', 'restricted', 'incomplete')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -268,6 +268,27 @@ class CrawlRun(Base):
     stories_restricted: Mapped[int] = mapped_column(Integer, default=0)
     stories_dropped: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class CrawlStory(Base):
+    """What a crawl run did with one story: the crawl state that survives a killed process.
+
+    ``state`` is ``discovered`` (listed, not done yet), ``stored``, ``restricted``,
+    ``incomplete`` (stored, but some chapters could not be fetched), ``dropped`` (a
+    page could not be parsed or the site refused it) or ``failed`` (requests failed
+    after their retries); ``reason`` says why for the last three.
+    """
+
+    __tablename__ = "crawl_stories"
+    __table_args__ = (UniqueConstraint("run_id", "story_id"), Index(None, "site_id", "story_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    story_id: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 TABLE_NAMES = tuple(t.name for t in Base.metadata.sorted_tables)

@@ -54,7 +54,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from mirror.items import STATUS_OK, STATUS_RESTRICTED, Author, Chapter, Series, Story, Tag
+from mirror.items import STATUS_INCOMPLETE, STATUS_OK, STATUS_RESTRICTED, Author, Chapter, Series, Story, Tag
 
 from .models import (
     AuthorRow,
@@ -62,6 +62,7 @@ from .models import (
     ChapterAuthorRow,
     ChapterRow,
     CrawlRun,
+    CrawlStory,
     SeriesRow,
     SiteRow,
     StoryAuthorRow,
@@ -341,8 +342,8 @@ def _normalise(story: Story) -> tuple[Story, dict[int, Author]]:
         raise ValueError(f"{where}: site must be the archive's base URL")
     if not isinstance(story.story_id, int) or isinstance(story.story_id, bool):
         raise ValueError(f"{where}: story_id must be an int")
-    if story.status not in (STATUS_OK, STATUS_RESTRICTED):
-        raise ValueError(f"{where}: status must be 'ok' or 'restricted', not {story.status!r}")
+    if story.status not in (STATUS_OK, STATUS_RESTRICTED, STATUS_INCOMPLETE):
+        raise ValueError(f"{where}: status must be 'ok', 'restricted' or 'incomplete', not {story.status!r}")
     seen: set[int] = set()
     for ch in story.chapters:
         if ch.number in seen:
@@ -557,6 +558,10 @@ class Store:
         if stored is not None and story.status == STATUS_RESTRICTED and not story.chapters:
             # A story that became members-only keeps the text we preserved while it was public.
             story.chapters = stored.chapters
+        if stored is not None and story.status == STATUS_INCOMPLETE:
+            # Chapters this crawl could not fetch keep the text an earlier crawl stored.
+            earlier = {c.number: c for c in stored.chapters if c.text_html}
+            story.chapters = [earlier.get(c.number, c) if not c.text_html else c for c in story.chapters]
         if stored is not None and _same_content(stored, story):
             row.last_fetched = now
             row.requests = story.requests
@@ -792,6 +797,71 @@ class Store:
 
         self._write(work)
 
+    def record_stories(self, run_id: int, states: list[tuple[int, str, str | None]]) -> None:
+        """Record what run *run_id* did with these stories: ``(story_id, state, reason)``.
+
+        A later state for the same story in the same run replaces the earlier one.
+        """
+        if not states:
+            return
+        latest = {story_id: (state, reason) for story_id, state, reason in states}
+
+        def work(session: Session) -> None:
+            site_pk = session.scalar(select(CrawlRun.site_id).where(CrawlRun.id == run_id))
+            if site_pk is None:
+                raise ValueError(f"no crawl run {run_id}")
+            rows = {r.story_id: r for r in session.scalars(select(CrawlStory).where(
+                CrawlStory.run_id == run_id, CrawlStory.story_id.in_(list(latest))))}
+            now = utcnow()
+            for story_id, (state, reason) in latest.items():
+                row = rows.get(story_id)
+                if row is None:
+                    session.add(CrawlStory(run_id=run_id, site_id=site_pk, story_id=story_id,
+                                           state=state, reason=reason, updated_at=now))
+                else:
+                    row.state, row.reason, row.updated_at = state, reason, now
+
+        self._write(work)
+
+    def story_states(self, run_id: int) -> dict[int, tuple[str, str | None]]:
+        """``{story_id: (state, reason)}`` recorded for one run."""
+
+        def work(session: Session) -> dict[int, tuple[str, str | None]]:
+            rows = session.execute(select(CrawlStory.story_id, CrawlStory.state, CrawlStory.reason)
+                                   .where(CrawlStory.run_id == run_id))
+            return {story_id: (state, reason) for story_id, state, reason in rows}
+
+        return self._read(work)
+
+    def unfinished_runs(self, site: str) -> list[int]:
+        """Runs of *site* since its last finished one that never finished (killed, stopped)."""
+
+        def work(session: Session) -> list[int]:
+            site_pk = self._site_pk(session, site, create=False)
+            if site_pk is None:
+                return []
+            runs = session.execute(select(CrawlRun.id, CrawlRun.status)
+                                   .where(CrawlRun.site_id == site_pk).order_by(CrawlRun.id.desc()))
+            unfinished = []
+            for run_id, status in runs:
+                if status == "finished":
+                    break
+                unfinished.append(run_id)
+            return sorted(unfinished)
+
+        return self._read(work)
+
+    def stories_done(self, run_ids: list[int]) -> set[int]:
+        """Stories stored whole (or recorded as members-only) by any of these runs."""
+        if not run_ids:
+            return set()
+
+        def work(session: Session) -> set[int]:
+            return set(session.scalars(select(CrawlStory.story_id).where(
+                CrawlStory.run_id.in_(run_ids), CrawlStory.state.in_(("stored", "restricted")))))
+
+        return self._read(work)
+
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         """One crawl run as a dict (site, times, status, counters, stats, errors)."""
 
@@ -843,6 +913,11 @@ class Store:
                     StoryRow.status == STATUS_RESTRICTED
                 )
             )
+            incomplete = session.scalar(
+                scoped(select(func.count(StoryRow.id)), StoryRow.site_id).where(
+                    StoryRow.status == STATUS_INCOMPLETE
+                )
+            )
             words = session.scalar(
                 scoped(select(func.coalesce(func.sum(StoryRow.word_count), 0)), StoryRow.site_id).where(
                     StoryRow.status == STATUS_OK
@@ -861,6 +936,7 @@ class Store:
                 "sites": int(sites or 0),
                 "stories": int(stories or 0),
                 "restricted": int(restricted or 0),
+                "incomplete": int(incomplete or 0),
                 "chapters": int(chapters or 0),
                 "words": int(words or 0),
                 "authors": int(authors or 0),

@@ -1,0 +1,171 @@
+"""Downloader middlewares: being a careful guest on fragile sites.
+
+* :class:`RetryAfterMiddleware`: 429 and 503 make the site's download slot wait
+  as long as ``Retry-After`` asks (seconds or an HTTP date), or back off
+  exponentially with jitter, then retry.  Only that site waits.
+* :class:`ErrorPageRetryMiddleware`: eFiction answers its own failures with
+  HTTP 200 (an empty page, "A fatal MySQL error was encountered"): retried.
+* :class:`SiteHealthMiddleware`: a site that keeps failing (connection errors,
+  5xx) is paused: the crawl ends cleanly, its state saved, to be resumed later.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from datetime import datetime, timezone
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro, deferred_to_future
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
+
+from mirror.parsing.efiction import FATAL_ERROR_TEXT
+from mirror.politeness import slot_key
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_STATUSES = (429, 503)
+
+
+def parse_retry_after(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent or bad."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def backoff(attempt: int, base: float, cap: float) -> float:
+    """Exponential backoff with full jitter: somewhere in [base*2^n / 2, base*2^n * 3/2], capped."""
+    return min(cap, base * 2 ** attempt * random.uniform(0.5, 1.5))  # noqa: S311 - not crypto
+
+
+class RetryAfterMiddleware:
+    def __init__(self, crawler, *, max_retries: int, max_wait: float, base: float):
+        self.crawler = crawler
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+        self.base = base
+        self.not_before: dict[str, float] = {}  # slot key -> monotonic time
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("MIRROR_RETRY_AFTER_ENABLED", True):
+            raise NotConfigured("MIRROR_RETRY_AFTER_ENABLED is off")
+        return cls(crawler, max_retries=settings.getint("MIRROR_RETRY_AFTER_TIMES", 5),
+                   max_wait=settings.getfloat("MIRROR_RETRY_AFTER_MAX", 600.0),
+                   base=max(1.0, settings.getfloat("DOWNLOAD_DELAY")))
+
+    async def process_request(self, request: Request) -> None:
+        wait = self.not_before.get(slot_key(self.crawler, request), 0.0) - time.monotonic()
+        if wait > 0:  # a timer, not a sleep: the reactor and other sites go on
+            await deferred_to_future(deferLater(reactor, wait, lambda: None))
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in RETRY_AFTER_STATUSES:
+            return response
+        attempt = request.meta.get("mirror_backoff", 0)
+        asked = parse_retry_after(response.headers.get("Retry-After"))
+        wait = min(self.max_wait, asked if asked is not None else backoff(attempt, self.base, self.max_wait))
+        key = slot_key(self.crawler, request)
+        until = time.monotonic() + wait
+        self.not_before[key] = max(self.not_before.get(key, 0.0), until)
+        slot = self.crawler.engine.downloader.slots.get(key)
+        if slot is not None:  # requests already queued in the slot wait too
+            slot.delay = max(slot.delay, 0.001)
+            slot.lastseen = max(slot.lastseen, until - slot.delay)
+        stats = self.crawler.stats
+        stats.inc_value(f"mirror/retry_after/{response.status}")
+        stats.max_value("mirror/retry_after/longest_wait", round(wait, 3))
+        logger.info("%s answered %s: waiting %.1f s before asking %s again%s", key, response.status, wait,
+                    request.url, "" if asked is not None else " (no Retry-After: backing off)")
+        retry = get_retry_request(request, spider=self.crawler.spider, reason=f"http_{response.status}",
+                                  max_retry_times=self.max_retries, stats_base_key="mirror/retry_after")
+        if retry is None:
+            return response
+        retry.meta["mirror_backoff"] = attempt + 1
+        return retry
+
+
+class ErrorPageRetryMiddleware:
+    """Retry the 200 answers that are really server errors (empty body, eFiction's SQL error page)."""
+
+    def __init__(self, crawler, max_retries: int):
+        self.crawler = crawler
+        self.max_retries = max_retries
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("MIRROR_ERROR_PAGE_RETRY", True):
+            raise NotConfigured("MIRROR_ERROR_PAGE_RETRY is off")
+        return cls(crawler, crawler.settings.getint("RETRY_TIMES"))
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status != 200 or request.url.endswith("/robots.txt"):
+            return response
+        if not response.body.strip():
+            reason = "empty_page"
+        elif FATAL_ERROR_TEXT.encode() in response.body:
+            reason = "efiction_fatal_error"
+        else:
+            return response
+        self.crawler.stats.inc_value(f"mirror/error_pages/{reason}")
+        retry = get_retry_request(request, spider=self.crawler.spider, reason=reason,
+                                  max_retry_times=self.max_retries)
+        return retry or response
+
+
+class SiteHealthMiddleware:
+    """Pause the crawl when the site fails this many times in a row."""
+
+    def __init__(self, crawler, limit: int):
+        self.crawler = crawler
+        self.limit = limit
+        self.failures: dict[str, int] = {}
+        self.paused = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        limit = crawler.settings.getint("MIRROR_MAX_CONSECUTIVE_FAILURES", 10)
+        if limit <= 0:
+            raise NotConfigured("MIRROR_MAX_CONSECUTIVE_FAILURES is 0")
+        return cls(crawler, limit)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        key = slot_key(self.crawler, request)
+        if response.status >= 500 or response.status == 429:
+            self._failed(key, f"HTTP {response.status} for {request.url}")
+        else:
+            self.failures[key] = 0
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if not isinstance(exception, IgnoreRequest):
+            self._failed(slot_key(self.crawler, request), f"{type(exception).__name__} for {request.url}")
+
+    def _failed(self, key: str, what: str) -> None:
+        self.failures[key] = count = self.failures.get(key, 0) + 1
+        if count < self.limit or self.paused:
+            return
+        self.paused = True
+        message = (f"{key} failed {count} times in a row (last: {what}): pausing the crawl; "
+                   "what is stored is kept, and the same command resumes it later")
+        logger.error(message)
+        self.crawler.stats.set_value("mirror/paused", message)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="site_unavailable"))

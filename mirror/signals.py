@@ -1,0 +1,6 @@
+"""fic-mirror's own signals (sent by the spider, recorded by the crawl-run extension)."""
+
+# story_ids: list[int] — stories found on a listing page, to be fetched in this run
+stories_discovered = object()
+# story_id: int, reason: str — a story whose pages could not be fetched after retries
+story_failed = object()
