@@ -23,22 +23,49 @@ def _open_out(path: str):
         raise UserError(f"cannot write {path}: {exc.strerror}; choose another --out path") from exc
 
 
+FINISH_MESSAGES = {
+    "shutdown": "interrupted: what was fetched is stored; run the same command again to resume",
+    "site_unavailable": "paused: the site kept failing ({paused}); run the same command later to resume",
+    "not_efiction": "{url} does not look like an eFiction archive: its browse.php?type=titles page "
+                    "lists no stories and has none of eFiction's pages; check the address",
+    "database_error": "{database_error}",
+}
+
+
+def parse_setting(item: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep or not name.strip():
+        raise UserError(f"-s takes NAME=VALUE, not {item!r}")
+    return name.strip(), value
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     from mirror.crawl import run_crawl
 
+    extra = dict(parse_setting(item) for item in args.set or [])
+    if args.ignore_robots:
+        extra["ROBOTSTXT_OBEY"] = False
     result = run_crawl(args.url, db_url=args.db, delay=args.delay, date_format=args.date_format,
-                       encoding=args.encoding, contact=args.contact, log_level=args.log_level)
+                       encoding=args.encoding, contact=args.contact, log_level=args.log_level,
+                       extra_settings=extra)
     reason = result.stats.get("finish_reason", "?")
     print(f"{result.base_url}: {result.stories} stories stored "
           f"({result.count('mirror/stories/new')} new, {result.count('mirror/stories/changed')} changed, "
           f"{result.count('mirror/stories/unchanged')} unchanged, "
-          f"{result.count('mirror/stories/restricted')} members-only), "
+          f"{result.count('mirror/stories/restricted')} members-only, "
+          f"{result.count('mirror/stories/incomplete')} incomplete), "
+          f"{result.count('mirror/stories/skipped_resumed')} already done, "
           f"{result.count('mirror/dropped')} dropped, {result.count('mirror/stories/failed')} failed; "
           f"{result.requests_per_story:.2f} requests per story; {result.seconds:.1f} s; "
           f"finish reason: {reason}; database: {result.database_url}")
+    if reason in FINISH_MESSAGES:
+        fields = {"url": result.base_url, "paused": result.stats.get("mirror/paused", ""),
+                  "database_error": result.stats.get("mirror/database_error", "")}
+        print(f"mirror: {FINISH_MESSAGES[reason].format(**fields)}", file=sys.stderr)
+        return {"shutdown": 130, "not_efiction": EXIT_USAGE}.get(reason, 1)
     if result.count("mirror/listing/failed"):
         failure = next(f for f in result.stats.get("mirror/failures", []) if f["what"] == "listing")
-        print(f"mirror: error: could not read the story listing {failure['url']}: {failure['message']}; "
+        print(f"mirror: error: could not read the story listing {failure['url']} ({failure['reason']}); "
               "check the address and that the site is up, then run the same command again",
               file=sys.stderr)
     failed = result.count("mirror/stories/failed") + result.count("mirror/listing/failed")
@@ -78,11 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = sub.add_parser("crawl", help="mirror an eFiction archive into the database")
     crawl.add_argument("url", help="the archive's base URL, e.g. http://example.org/fiction/")
     crawl.add_argument("--db", help="database URL (default: $MIRROR_DATABASE_URL or sqlite:///mirror.sqlite)")
-    crawl.add_argument("--delay", type=float, help="seconds between requests to the site (default 1)")
+    crawl.add_argument("--delay", type=float, help="seconds between requests to the site (default 2)")
     crawl.add_argument("--date-format", help="the site's PHP date() format (default: profile, else d/m/y)")
     crawl.add_argument("--encoding", help="force the page encoding (default: detect)")
     crawl.add_argument("--contact", help="an e-mail or URL for the site's admin, sent in the User-Agent")
+    crawl.add_argument("--ignore-robots", action="store_true",
+                       help="do not obey robots.txt (logged, and recorded on the crawl run)")
     crawl.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    crawl.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                       help="any setting from mirror/settings.py, e.g. -s DOWNLOAD_TIMEOUT=30")
     crawl.set_defaults(func=cmd_crawl)
 
     export = sub.add_parser("export", help="export the mirror")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from mirror import urls
+from mirror.profiles import credentials, find_profile
 from mirror.spiders.efiction import EfictionSpider
 from mirror.storage import Store, database_url
 
@@ -66,6 +69,21 @@ def check_database(url: str) -> None:
         store.close()
 
 
+class SiteUnreachable(ValueError):
+    pass
+
+
+def check_reachable(base_url: str, timeout: float = 10.0) -> None:
+    """Open (and close) a TCP connection to the site, so a wrong host fails in one clear line."""
+    parts = urlsplit(base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError as exc:
+        raise SiteUnreachable(f"cannot reach {parts.hostname}:{port} ({exc.strerror or exc}); "
+                              "check the address and your connection") from exc
+
+
 def run_crawl(url: str, *, db_url: str | None = None, delay: float | None = None,
               date_format: str | None = None, encoding: str | None = None,
               contact: str | None = None, log_level: str | None = None,
@@ -75,6 +93,8 @@ def run_crawl(url: str, *, db_url: str | None = None, delay: float | None = None
     settings = crawl_settings(db_url=db_url, delay=delay, contact=contact, log_level=log_level,
                               extra=extra_settings)
     check_database(settings.get("MIRROR_DATABASE_URL"))
+    credentials(base, find_profile(base, settings.get("MIRROR_CONFIG_DIR")))  # half-set: ProfileError now
+    check_reachable(base)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(EfictionSpider)
     started = time.monotonic()

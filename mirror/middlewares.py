@@ -17,7 +17,7 @@ import random
 import time
 from datetime import datetime, timezone
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
@@ -68,18 +68,22 @@ class RetryAfterMiddleware:
         settings = crawler.settings
         if not settings.getbool("MIRROR_RETRY_AFTER_ENABLED", True):
             raise NotConfigured("MIRROR_RETRY_AFTER_ENABLED is off")
-        return cls(crawler, max_retries=settings.getint("MIRROR_RETRY_AFTER_TIMES", 5),
-                   max_wait=settings.getfloat("MIRROR_RETRY_AFTER_MAX", 600.0),
-                   base=max(1.0, settings.getfloat("DOWNLOAD_DELAY")))
+        mw = cls(crawler, max_retries=settings.getint("MIRROR_RETRY_AFTER_TIMES", 5),
+                 max_wait=settings.getfloat("MIRROR_RETRY_AFTER_MAX", 600.0),
+                 base=max(1.0, settings.getfloat("DOWNLOAD_DELAY")))
+        # The downloader sends this before it hands the slot its next request: pausing the
+        # slot here holds back requests already queued for the site, not only retries.
+        crawler.signals.connect(mw.response_downloaded, signal=signals.response_downloaded)
+        return mw
 
     async def process_request(self, request: Request) -> None:
         wait = self.not_before.get(slot_key(self.crawler, request), 0.0) - time.monotonic()
         if wait > 0:  # a timer, not a sleep: the reactor and other sites go on
             await deferred_to_future(deferLater(reactor, wait, lambda: None))
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    def response_downloaded(self, response: Response, request: Request, spider=None) -> None:
         if response.status not in RETRY_AFTER_STATUSES:
-            return response
+            return
         attempt = request.meta.get("mirror_backoff", 0)
         asked = parse_retry_after(response.headers.get("Retry-After"))
         wait = min(self.max_wait, asked if asked is not None else backoff(attempt, self.base, self.max_wait))
@@ -87,19 +91,26 @@ class RetryAfterMiddleware:
         until = time.monotonic() + wait
         self.not_before[key] = max(self.not_before.get(key, 0.0), until)
         slot = self.crawler.engine.downloader.slots.get(key)
-        if slot is not None:  # requests already queued in the slot wait too
+        if slot is not None:  # the slot's own delay timer holds its queued requests
             slot.delay = max(slot.delay, 0.001)
             slot.lastseen = max(slot.lastseen, until - slot.delay)
+        request.meta["mirror_wait"] = (wait, asked is not None)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in RETRY_AFTER_STATUSES or "mirror_wait" not in request.meta:
+            return response
+        wait, asked = request.meta.pop("mirror_wait")
         stats = self.crawler.stats
         stats.inc_value(f"mirror/retry_after/{response.status}")
         stats.max_value("mirror/retry_after/longest_wait", round(wait, 3))
-        logger.info("%s answered %s: waiting %.1f s before asking %s again%s", key, response.status, wait,
-                    request.url, "" if asked is not None else " (no Retry-After: backing off)")
+        logger.info("%s answered %s: waiting %.1f s before asking %s again%s",
+                    slot_key(self.crawler, request), response.status, wait, request.url,
+                    "" if asked else " (no Retry-After: backing off)")
         retry = get_retry_request(request, spider=self.crawler.spider, reason=f"http_{response.status}",
                                   max_retry_times=self.max_retries, stats_base_key="mirror/retry_after")
         if retry is None:
             return response
-        retry.meta["mirror_backoff"] = attempt + 1
+        retry.meta["mirror_backoff"] = request.meta.get("mirror_backoff", 0) + 1
         return retry
 
 

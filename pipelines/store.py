@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_to_future
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro, deferred_to_future
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.threads import deferToThread
 
 from mirror.items import STATUS_RESTRICTED, Story
-from mirror.storage import Store, database_url
+from mirror.storage import StorageError, Store, database_url
 
 logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    def __init__(self, stats, url: str):
-        self.stats = stats
+    def __init__(self, crawler, url: str):
+        self.crawler = crawler
+        self.stats = crawler.stats
         self.url = url
         self.store: Store | None = None
 
@@ -24,7 +26,7 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("MIRROR_STORE_ENABLED", True):
             raise NotConfigured("MIRROR_STORE_ENABLED is off")
-        return cls(crawler.stats, database_url(crawler.settings.get("MIRROR_DATABASE_URL")))
+        return cls(crawler, database_url(crawler.settings.get("MIRROR_DATABASE_URL")))
 
     def open_spider(self):
         self.store = Store(self.url)
@@ -37,7 +39,17 @@ class StorePipeline:
         if not isinstance(item, Story):
             return item
         # Database work runs off the reactor thread, so a slow disk never stalls the crawl.
-        result = await deferred_to_future(deferToThread(self.store.upsert_story, item))
+        # Transient errors (SQLite busy, a dropped connection) are retried inside the Store;
+        # what still fails is permanent: stop the run, nothing half-written (one transaction).
+        try:
+            result = await deferred_to_future(deferToThread(self.store.upsert_story, item))
+        except (SQLAlchemyError, StorageError, OSError) as exc:
+            message = f"the database failed permanently ({type(exc).__name__}: {exc}); stopping the crawl"
+            if self.stats.get_value("mirror/database_error") is None:
+                logger.error(message)
+                self.stats.set_value("mirror/database_error", message[:500])
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
+            raise DropItem(f"story {item.story_id} not stored: {message}") from exc
         self.stats.inc_value(f"mirror/stories/{result}")
         self.stats.inc_value("mirror/stories/stored")
         if item.status != STATUS_RESTRICTED:

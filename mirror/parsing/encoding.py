@@ -73,9 +73,22 @@ def detect_encoding(body: bytes, headers: dict[str, list[str]] | None = None,
     return "utf-8"
 
 
+def _is_utf8_text(body: bytes) -> bool:
+    """Valid UTF-8 with multi-byte characters: windows-1252 text almost never is."""
+    if not re.search(rb"[\xc2-\xf4][\x80-\xbf]", body):
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode_body(body: bytes, headers: dict[str, list[str]] | None = None,
                 override: str | None = None) -> str:
     encoding = detect_encoding(body, headers, override)
+    if encoding == "cp1252" and not override and _is_utf8_text(body):
+        encoding = "utf-8"  # a page declared ISO-8859-1 that is really UTF-8 (a converted site)
     if encoding == "cp1252":
         return body.decode("cp1252", errors="mirror-cp1252")
     return body.decode(encoding, errors="replace")

@@ -1,0 +1,94 @@
+"""Being a guest: Retry-After, backoff, Crawl-delay, the User-Agent, robots.txt.
+
+Timings are read from the sample server's own log of request times.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta, timezone
+
+from mirror.sample import SampleArchive
+from mirror.sample.archive import ARCHIVE
+from mirror.sample.faults import on, path, status, story
+from mirror.sample.server import Response
+from mirror.storage import Store
+from tests.test_crawl_sample import last_run, run
+
+
+def crawl_any(base_url: str, db: str, *extra: str):
+    return run(sys.executable, "-m", "mirror", "crawl", base_url, "--db", db, "--delay", "0",
+               "--log-level", "INFO", *extra)
+
+
+def gap_after(log, index_of_fault: int) -> float:
+    """Seconds between a faulted request and the next request the site received."""
+    return log[index_of_fault + 1].time - log[index_of_fault].time
+
+
+def faulted(log, code: int) -> int:
+    return next(i for i, r in enumerate(log) if r.status == code)
+
+
+def test_retry_after_seconds_and_http_date_and_backoff(tmp_path):
+    first, second, third = (s.sid for s in ARCHIVE.public_stories()[:3])
+    db = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    when = datetime.now(timezone.utc) + timedelta(seconds=3)
+    with SampleArchive() as site:
+        site.faults += [on(story(first, "index"), status(503, retry_after=2), times=1),
+                        on(story(second, "index"), status(429, retry_after=when), times=1),
+                        on(story(third, "printable"), status(429), times=1)]
+        result = crawl_any(site.base_url, db)
+        log = site.request_log()
+    assert result.returncode == 0, result.stderr
+    waits = {code: [] for code in (503, 429)}
+    for i, record in enumerate(log[:-1]):
+        if record.status in waits:
+            waits[record.status].append(log[i + 1].time - record.time)
+    assert waits[503][0] >= 1.9  # Retry-After: 2
+    assert max(waits[429]) >= 0.9  # the HTTP date, ~2-3 s away when it was served (1 s resolution)
+    assert min(waits[429]) >= 0.45  # no header: backoff of 1 s x [0.5, 1.5]
+    store = Store(db)
+    try:
+        stats = last_run(store)["stats"]
+        assert stats["mirror/retry_after/503"] == 1 and stats["mirror/retry_after/429"] == 2
+        assert {first, second, third} <= set(store.story_ids(site.base_url))
+        assert all(store.get_story(site.base_url, sid).status == "ok" for sid in (first, second, third))
+    finally:
+        store.close()
+
+
+def test_crawl_delay_from_robots_txt_and_user_agent_contact(tmp_path):
+    agents = []
+
+    def remember_agent(req):
+        agents.append(req.headers.get("User-Agent"))
+
+    robots = Response(200, b"User-agent: *\nCrawl-delay: 0.15\nDisallow: /efiction/user.php\n", "text/plain")
+    with SampleArchive() as site:
+        site.faults += [lambda req: remember_agent(req), on(path("/robots.txt"), lambda req: robots)]
+        result = crawl_any(site.base_url, f"sqlite:///{tmp_path / 'm.sqlite'}",
+                           "--contact", "archivist@example.org")
+        log = site.request_log()
+    assert result.returncode == 0, result.stderr
+    gaps = [b.time - a.time for a, b in zip(log[1:], log[2:])]
+    assert min(gaps) >= 0.14, gaps  # --delay 0 (about 0.04 s apart), but the site asked for 0.15 s
+    assert "Crawl-delay 0.15" in result.stderr
+    assert set(agents) == {"fic-mirror/0.1.0 (archival crawler for eFiction archives; contact: archivist@example.org)"}
+
+
+def test_robots_txt_is_obeyed_unless_explicitly_ignored(tmp_path):
+    deny_all = Response(200, b"User-agent: *\nDisallow: /\n", "text/plain")
+    with SampleArchive() as site:
+        site.faults.append(on(path("/robots.txt"), lambda req: deny_all))
+        obeyed = crawl_any(site.base_url, f"sqlite:///{tmp_path / 'a.sqlite'}")
+        assert [r.path_qs for r in site.request_log()] == ["/robots.txt"]
+        ignored = crawl_any(site.base_url, f"sqlite:///{tmp_path / 'b.sqlite'}", "--ignore-robots")
+    assert "0 stories stored" in obeyed.stdout
+    assert ignored.returncode == 0 and f"{len(ARCHIVE.listed_stories())} stories stored" in ignored.stdout
+    assert "robots.txt is NOT obeyed" in ignored.stderr
+    store = Store(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    try:
+        assert last_run(store)["settings"]["ROBOTSTXT_OBEY"] is False
+    finally:
+        store.close()
