@@ -91,6 +91,7 @@ class CrawlRunRecorder:
         site = spider.base_url
         unfinished = self.store.unfinished_runs(site)
         done = self.store.stories_done(unfinished)
+        self.store.mark_interrupted(unfinished)
         mode = "resumed" if unfinished else "full"
         settings = {key: self.crawler.settings.get(key) for key in (
             "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN", "ROBOTSTXT_OBEY", "USER_AGENT",

@@ -75,3 +75,28 @@ def test_readme_documents_every_jsonl_key():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     for key in [*STORY_KEYS, *CHAPTER_KEYS]:
         assert f'`{key}`' in text or f'"{key}"' in text, key
+
+
+def test_unreachable_host_is_one_line(tmp_path):
+    result = run(sys.executable, "-m", "mirror", "crawl", "http://127.0.0.1:9/fiction/", "--db",
+                 f"sqlite:///{tmp_path / 'x.sqlite'}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("mirror: error: cannot reach 127.0.0.1:9 (Connection refused); "
+                                     "check the address and your connection")
+
+
+def test_a_site_that_is_not_efiction(tmp_path):
+    from mirror.sample import SampleArchive
+    from mirror.sample.faults import anything, on
+    from mirror.sample.server import Response
+
+    page = Response(200, b"<html><head><title>My blog</title></head><body><p>Hello.</p></body></html>",
+                    "text/html; charset=utf-8")
+    with SampleArchive() as site:
+        site.faults.append(on(anything(), lambda req: page))
+        result = run(sys.executable, "-m", "mirror", "crawl", site.base_url, "--db",
+                     f"sqlite:///{tmp_path / 'x.sqlite'}", "--delay", "0", "--log-level", "WARNING",
+                     cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "does not look like an eFiction archive" in result.stderr
+    assert "Traceback" not in result.stderr

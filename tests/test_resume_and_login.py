@@ -81,6 +81,7 @@ def test_kill_9_then_the_same_command_resumes_without_loss(tmp_path, reference):
             fetched = {r.path_qs for r in site.request_log()}
             resumed_run = last_run(store)
             assert resumed_run["mode"] == "resumed" and resumed_run["status"] == "finished"
+            assert store.get_run(killed_run["id"])["status"] == "interrupted"
             assert resumed_run["settings"]["resumes_runs"] == [killed_run["id"]]
             for sid in done_before:  # stories already stored are not fetched again
                 assert not any(f"sid={sid}&" in path for path in fetched), sid

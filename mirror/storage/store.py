@@ -851,6 +851,18 @@ class Store:
 
         return self._read(work)
 
+    def mark_interrupted(self, run_ids: list[int]) -> None:
+        """Runs whose process died while "running" (no finish was recorded) become "interrupted"."""
+        if not run_ids:
+            return
+
+        def work(session: Session) -> None:
+            for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(run_ids),
+                                                             CrawlRun.status == "running")):
+                run.status = "interrupted"
+
+        self._write(work)
+
     def stories_done(self, run_ids: list[int]) -> set[int]:
         """Stories stored whole (or recorded as members-only) by any of these runs."""
         if not run_ids:
