@@ -1,6 +1,6 @@
 """Benchmark: crawl the bundled sample archive on loopback and print the figures.
 
-    python bench/crawl_sample.py [--delay 0] [--no-printable]
+    python bench/crawl_sample.py [--delay 0] [--no-printable] [--autothrottle]
 
 Prints requests per story (story pages, listing pages apart), stories per second and pages per
 second, and peak memory (RSS) of the crawling process.  Loopback only; nothing is timed in tests.
@@ -24,15 +24,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--no-printable", action="store_true", help="one request per chapter")
+    parser.add_argument("--autothrottle", action="store_true", help="keep AutoThrottle on (off by default here)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, SampleArchive() as archive:
         result = run_crawl(archive.base_url, db_url=f"sqlite:///{tmp}/bench.sqlite", delay=args.delay,
                            log_level="ERROR",
-                           extra_settings={"MIRROR_PRINTABLE": not args.no_printable})
+                           extra_settings={"MIRROR_PRINTABLE": not args.no_printable,
+                                           "AUTOTHROTTLE_ENABLED": args.autothrottle})
         served = len(archive.request_log())
     stats = result.stats
     pages = stats.get("downloader/response_count", 0)
-    print(f"mode:               {'per-chapter' if args.no_printable else 'printable'}, delay {args.delay}s")
+    print(f"mode:               {'per-chapter' if args.no_printable else 'printable'}, delay {args.delay}s, "
+          f"AutoThrottle {'on' if args.autothrottle else 'off'}")
     print(f"stories stored:     {result.stories}")
     print(f"requests per story: {result.requests_per_story:.2f} "
           f"(+ {stats.get('mirror/requests/listing', 0)} listing pages, 1 robots.txt)")
