@@ -15,6 +15,7 @@ import logging
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.throttle import AutoThrottle
+from scrapy.utils.defer import deferred_to_future
 from twisted.internet.defer import DeferredList
 from twisted.internet.threads import deferToThread
 
@@ -137,15 +138,13 @@ class CrawlRunRecorder:
         if story_id is not None:
             self._record([(story_id, "failed", f"pipeline error: {failure.getErrorMessage()}")])
 
-    def spider_closed(self, spider, reason):
+    async def spider_closed(self, spider, reason):
         if self.store is None or self.run_id is None:
-            return None
-
-        def finish(_):
-            stats = dict(self.crawler.stats.get_stats())
-            errors = stats.pop("mirror/failures", [])
-            status = "finished" if reason == "finished" else f"stopped: {reason}"
-            self.store.finish_run(self.run_id, status=status, stats=stats, errors=errors)
-            self.store.close()
-
-        return DeferredList(self.pending, consumeErrors=True).addCallback(finish)
+            return
+        await deferred_to_future(DeferredList(self.pending, consumeErrors=True))
+        stats = dict(self.crawler.stats.get_stats())
+        errors = stats.pop("mirror/failures", [])
+        status = "finished" if reason == "finished" else f"stopped: {reason}"
+        await deferred_to_future(deferToThread(self.store.finish_run, self.run_id, status=status,
+                                               stats=stats, errors=errors))
+        self.store.close()

@@ -7,6 +7,8 @@
   HTTP 200 (an empty page, "A fatal MySQL error was encountered"): retried.
 * :class:`SiteHealthMiddleware`: a site that keeps failing (connection errors,
   5xx) is paused: the crawl ends cleanly, its state saved, to be resumed later.
+* :class:`StayOnSiteMiddleware`: no request leaves the archive's host and path,
+  whatever sent it (a redirect, a retry), robots.txt apart.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 import random
 import time
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
@@ -25,6 +28,7 @@ from scrapy.utils.defer import deferred_from_coro, deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from mirror import urls
 from mirror.parsing.efiction import FATAL_ERROR_TEXT
 from mirror.politeness import slot_key
 
@@ -180,3 +184,27 @@ class SiteHealthMiddleware:
         logger.error(message)
         self.crawler.stats.set_value("mirror/paused", message)
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="site_unavailable"))
+
+
+class StayOnSiteMiddleware:
+    """Refuse every request outside the archive (host and path), redirects and retries included.
+
+    Scrapy's offsite filter lets requests marked ``dont_filter`` through, and retries and
+    the redirects that follow them are; this check has no such exception."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        base = getattr(self.crawler.spider, "base_url", None)
+        if base is None or urls.within_site(request.url, base):
+            return
+        home, target = urlsplit(base), urlsplit(request.url)
+        if target.path == "/robots.txt" and target.netloc == home.netloc:
+            return
+        self.crawler.stats.inc_value("mirror/offsite_refused")
+        raise IgnoreRequest(f"off the site: {request.url} is outside {base}")

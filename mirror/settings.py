@@ -60,12 +60,14 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "mirror.middlewares.StayOnSiteMiddleware": 40,
     # process_response runs from the highest number down: these see a response before
     # Scrapy's RetryMiddleware (550).
     "mirror.middlewares.ErrorPageRetryMiddleware": 560,
     "mirror.middlewares.RetryAfterMiddleware": 570,
     "mirror.middlewares.SiteHealthMiddleware": 580,
 }
+LOG_FORMATTER = "mirror.logformatter.ShortItemLogFormatter"
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "mirror.extensions.PoliteAutoThrottle": 0,

@@ -721,8 +721,14 @@ def extract_story(story_pages: StoryPages, encoding: str | None = None) -> Story
         raise StoryUnavailable(index.url, gate.kind, f"story index shows {gate.kind}: {gate.text}")
     story = parse_story_index(index, base, sid, story_pages.date_format, encoding)
     texts: dict[int, ChapterText] = {}
+    printable_errors: list[Exception] = []
     for page in _pages(story_pages, "printable"):
-        printable = parse_printable(page, encoding)
+        try:
+            printable = parse_printable(page, encoding)
+        except (ParseError, StoryUnavailable) as exc:  # the chapter pages fetched instead must do
+            story.warnings.append(f"printable view unusable: {exc}")
+            printable_errors.append(exc)
+            continue
         story.story_notes_html = story.story_notes_html or printable.story_notes_html
         texts.update({n: c for n, c in printable.chapters.items() if c.has_text})
     for page in _pages(story_pages, "chapter"):
@@ -739,6 +745,8 @@ def extract_story(story_pages: StoryPages, encoding: str | None = None) -> Story
         if found is None and story_pages.failures:
             missing.append(chapter.number)  # its request failed: kept, without text
             continue
+        if found is None and printable_errors:
+            raise printable_errors[0]  # the real cause: the printable view was an error page
         if found is None:
             raise ParseError(index.url, f"chapters[{chapter.number}].text",
                              "no printable or chapter page gave this chapter's text")

@@ -21,7 +21,7 @@ from scrapy.http import Response
 
 from mirror import signals, urls
 from mirror.items import Page, StoryPages
-from mirror.parsing.efiction import (detect_gate, looks_like_efiction, parse_listing,
+from mirror.parsing.efiction import (ParseError, detect_gate, looks_like_efiction, parse_listing,
                                      printable_chapter_numbers)
 from mirror.profiles import credentials, find_profile
 
@@ -169,7 +169,11 @@ class EfictionSpider(scrapy.Spider):
     def parse_index(self, response: Response, capture: StoryPages, gate: dict[str, str],
                     chapters: int | None):
         page = self._record(response, capture, "index")
-        shown = detect_gate(page)
+        try:
+            shown = detect_gate(page)
+        except ParseError:  # e.g. still empty after retries: the pipeline drops it, with the reason
+            yield capture
+            return
         if shown is not None and shown.params and not (shown.params.items() <= gate.items()):
             # A gate the listing did not announce: pass it once, in this session.
             gate = {**gate, **shown.params}
