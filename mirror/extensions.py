@@ -1,6 +1,6 @@
 """Extensions: per-site delays, and the crawl's record in the database.
 
-* :class:`CrawlDelay`: robots.txt ``Crawl-delay`` raises the site's delay.
+* :class:`SiteDelay`: the site profile's delay, raised by robots.txt ``Crawl-delay``.
 * :class:`PoliteAutoThrottle`: Scrapy's AutoThrottle (a slow site slows us down)
   that never takes a site below its own floor (profile delay, Crawl-delay).
 * :class:`CrawlRunRecorder`: the ``crawl_runs`` row (start, end, counts, failures)
@@ -11,10 +11,12 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.throttle import AutoThrottle
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet.defer import DeferredList
 from twisted.internet.threads import deferToThread
@@ -27,19 +29,29 @@ from mirror.storage import Store, database_url
 logger = logging.getLogger(__name__)
 
 
-class CrawlDelay:
-    """Apply robots.txt's Crawl-delay for our User-Agent to the site's download slot."""
+class SiteDelay:
+    """The site's own delay: its profile's ``delay`` (unless the command line set one), raised
+    by robots.txt's Crawl-delay for our User-Agent; both go to the site's download slot."""
 
     def __init__(self, crawler):
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
-            raise NotConfigured("ROBOTSTXT_OBEY is off")
         ext = cls(crawler)
-        crawler.signals.connect(ext.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        if crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            crawler.signals.connect(ext.robots_parsed, signal=signals.robots_parsed)
         return ext
+
+    def spider_opened(self, spider):
+        profile = getattr(spider, "profile", None)
+        explicit = (self.crawler.settings.getpriority("DOWNLOAD_DELAY") or 0) >= SETTINGS_PRIORITIES["cmdline"]
+        if profile is None or profile.delay is None or explicit:
+            return
+        host = urlsplit(spider.base_url).hostname
+        self.crawler.engine.downloader.per_slot_settings.setdefault(host, {})["delay"] = profile.delay
+        logger.info("site profile %s: %s s between requests", profile.name, profile.delay)
 
     def robots_parsed(self, robotparser, request):
         delay = robotparser.crawl_delay(self.crawler.settings.get("USER_AGENT"))
@@ -52,14 +64,12 @@ class CrawlDelay:
 
 
 class PoliteAutoThrottle(AutoThrottle):
-    """AutoThrottle, but never below a site's delay floor."""
+    """AutoThrottle whose lower bound is each site's own delay (profile, Crawl-delay), not the
+    global DOWNLOAD_DELAY: a slow site slows us down, nothing takes a site below its floor."""
 
     def _response_downloaded(self, response, request, spider=None):
+        self.mindelay = delay_floor(self.crawler, slot_key(self.crawler, request))
         super()._response_downloaded(response, request, spider)
-        key = slot_key(self.crawler, request)
-        slot = self.crawler.engine.downloader.slots.get(key)
-        if slot is not None:
-            slot.delay = max(slot.delay, delay_floor(self.crawler, key))
 
 
 class CrawlRunRecorder:

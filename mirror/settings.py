@@ -13,7 +13,7 @@ NEWSPIDER_MODULE = "mirror.spiders"
 
 # --- Being a good guest --------------------------------------------------------------------------
 # Obey robots.txt (Scrapy's Protego parser); its Crawl-delay raises the site's delay
-# (mirror.extensions.CrawlDelay).  `mirror crawl --ignore-robots` turns this off, loudly.
+# (mirror.extensions.SiteDelay).  `mirror crawl --ignore-robots` turns this off, loudly.
 ROBOTSTXT_OBEY = True
 # One request at a time per site, with a pause between requests.
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
@@ -71,7 +71,7 @@ LOG_FORMATTER = "mirror.logformatter.ShortItemLogFormatter"
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "mirror.extensions.PoliteAutoThrottle": 0,
-    "mirror.extensions.CrawlDelay": 10,
+    "mirror.extensions.SiteDelay": 10,
     "mirror.extensions.CrawlRunRecorder": 500,
 }
 

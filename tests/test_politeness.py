@@ -92,3 +92,23 @@ def test_robots_txt_is_obeyed_unless_explicitly_ignored(tmp_path):
         assert last_run(store)["settings"]["ROBOTSTXT_OBEY"] is False
     finally:
         store.close()
+
+
+def test_site_profile_delay_applies_unless_the_command_line_sets_one(tmp_path, monkeypatch):
+    with SampleArchive() as site:
+        sites = tmp_path / "config" / "sites"
+        sites.mkdir(parents=True)
+        (sites / "sample.toml").write_text(f'name = "sample"\nbase_url = "{site.base_url}"\ndelay = 0.15\n',
+                                           encoding="utf-8")
+        monkeypatch.setenv("MIRROR_CONFIG_DIR", str(tmp_path / "config"))
+        profiled = run(sys.executable, "-m", "mirror", "crawl", site.base_url, "--db",
+                       f"sqlite:///{tmp_path / 'a.sqlite'}", "--log-level", "INFO")
+        log = site.request_log()
+        site.clear_requests()
+        explicit = crawl_any(site.base_url, f"sqlite:///{tmp_path / 'b.sqlite'}")
+        fast = site.request_log()
+    assert profiled.returncode == 0 and explicit.returncode == 0, profiled.stderr + explicit.stderr
+    assert "site profile sample: 0.15 s between requests" in profiled.stderr
+    gaps = [b.time - a.time for a, b in zip(log[1:], log[2:])]
+    assert 0.14 <= min(gaps) and sorted(gaps)[len(gaps) // 2] < 1.0  # the profile's 0.15 s, not 2 s
+    assert min(b.time - a.time for a, b in zip(fast[1:], fast[2:])) < 0.1  # --delay 0 wins
