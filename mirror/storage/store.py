@@ -368,9 +368,15 @@ def _normalise(story: Story) -> tuple[Story, dict[int, Author]]:
 
 
 def _same_content(a: Story, b: Story) -> bool:
-    """Equal in every field except ``requests`` (crawl cost) and ``warnings`` (parse notes)."""
-    return (dataclasses.replace(a, requests=0, warnings=[])
-            == dataclasses.replace(b, requests=0, warnings=[]))
+    """Equal in every field except ``requests`` (crawl cost), ``warnings`` (parse notes) and the
+    chapters' ``source_url`` (which page gave the text: the same text from another route is
+    not a change, and the stored URL keeps saying where the stored text came from)."""
+
+    def content(story: Story) -> Story:
+        chapters = [dataclasses.replace(c, source_url="") for c in story.chapters]
+        return dataclasses.replace(story, requests=0, warnings=[], chapters=chapters)
+
+    return content(a) == content(b)
 
 
 # --------------------------------------------------------------------------
