@@ -266,6 +266,31 @@ def test_restricted_story_without_chapters(store: Store) -> None:
     assert store.upsert_story(story) == "unchanged"
 
 
+def test_a_story_gone_members_only_keeps_its_preserved_text(store: Store) -> None:
+    public = make_story(6, chapters=3)
+    assert store.upsert_story(public) == "new"
+    now_restricted = make_story(6, status="restricted", chapters=0)
+    assert store.upsert_story(now_restricted) == "changed"
+    stored = store.get_story(SITE_A, 6)
+    assert stored.status == "restricted"
+    assert [c.text_html for c in stored.chapters] == [c.text_html for c in public.chapters]
+
+
+def test_an_incomplete_crawl_never_blanks_text_stored_before(store: Store) -> None:
+    whole = make_story(7, chapters=3)
+    assert store.upsert_story(whole) == "new"
+    partial = make_story(7, chapters=3, status="incomplete")
+    partial.chapters[1].text_html = ""  # this crawl could not fetch chapter 2
+    assert store.upsert_story(partial) == "changed"
+    stored = store.get_story(SITE_A, 7)
+    assert stored.status == "incomplete"
+    assert [c.text_html for c in stored.chapters] == [c.text_html for c in whole.chapters]
+    fresh = make_story(8, chapters=2, status="incomplete")
+    fresh.chapters[0].text_html = ""
+    assert store.upsert_story(fresh) == "new"
+    assert store.get_story(SITE_A, 8).chapters[0].text_html == ""
+
+
 def test_non_ascii_round_trips(store: Store) -> None:
     zoe = Author(id=99, name="Zoë “Z” Ångström", url=SITE_A + "viewuser.php?uid=99")
     story = make_story(
