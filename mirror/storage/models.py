@@ -168,6 +168,9 @@ class StoryRow(Base):
     first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_fetched: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_changed: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When a re-sync found the story gone (no longer listed, or "Access denied"); None while
+    # the site shows it.  Its content stays either way.
+    removed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     author_links: Mapped[list[StoryAuthorRow]] = relationship(
         order_by="StoryAuthorRow.position", cascade="all, delete-orphan", passive_deletes=True
