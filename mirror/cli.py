@@ -45,6 +45,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     extra = dict(parse_setting(item) for item in args.set or [])
     if args.ignore_robots:
         extra["ROBOTSTXT_OBEY"] = False
+    if args.full:
+        extra["MIRROR_FULL"] = True
     result = run_crawl(args.url, db_url=args.db, delay=args.delay, date_format=args.date_format,
                        encoding=args.encoding, contact=args.contact, log_level=args.log_level,
                        extra_settings=extra)
@@ -89,10 +91,50 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from mirror.status import write_status
+    from mirror.storage import Store, database_url
+
+    store = Store(database_url(args.db))
+    try:
+        write_status(store, sys.stdout, site=args.site, as_json=args.json)
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_sync_all(args: argparse.Namespace) -> int:
+    from mirror.syncall import sync_all
+
+    results = sync_all(db_url=args.db, config_dir=args.config_dir, extra_args=args.crawl_args)
+    failed = [r for r in results if r.returncode != 0]
+    for result in results:
+        print(f"{result.profile}: {'ok' if result.returncode == 0 else f'FAILED (exit {result.returncode})'}"
+              f" — {result.summary}")
+    if not results:
+        print("no site profiles: add config/sites/<name>.toml (see config/sites/example.toml)",
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from mirror.demo import print_summary, run_demo
 
     print_summary(run_demo(db_path=args.db_path, jsonl_path=args.out, delay=args.delay))
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from mirror.history import UnknownStory, write_history
+    from mirror.storage import Store, database_url
+
+    store = Store(database_url(args.db))
+    try:
+        write_history(store, args.url, sys.stdout, as_json=args.json)
+    except UnknownStory as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        store.close()
     return 0
 
 
@@ -109,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--date-format", help="the site's PHP date() format (default: profile, else d/m/y)")
     crawl.add_argument("--encoding", help="force the page encoding (default: detect)")
     crawl.add_argument("--contact", help="an e-mail or URL for the site's admin, sent in the User-Agent")
+    crawl.add_argument("--full", action="store_true",
+                       help="fetch every story, not only new and changed ones (a re-sync is the default "
+                            "once the site is mirrored)")
     crawl.add_argument("--ignore-robots", action="store_true",
                        help="do not obey robots.txt (logged, and recorded on the crawl run)")
     crawl.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
@@ -123,11 +168,30 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--site", help="only this archive (its base URL)")
     export.set_defaults(func=cmd_export)
 
+    status = sub.add_parser("status", help="what the mirror holds per site, and its last runs")
+    status.add_argument("--db", help="database URL")
+    status.add_argument("--site", help="only this archive (its base URL)")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
+
+    sync = sub.add_parser("sync-all", help="re-sync every site profile in config/sites/, one after the other")
+    sync.add_argument("--db", help="database URL")
+    sync.add_argument("--config-dir", help="folder holding sites/*.toml (default: ./config)")
+    sync.add_argument("crawl_args", nargs=argparse.REMAINDER,
+                      help="options passed to each `mirror crawl` (after --), e.g. -- --contact you@example.org")
+    sync.set_defaults(func=cmd_sync_all)
+
     demo = sub.add_parser("demo", help="mirror the bundled sample archive (offline)")
     demo.add_argument("--db-path", default="mirror-demo.sqlite", help="SQLite file to write")
     demo.add_argument("--out", default="mirror-demo.jsonl", help="JSON Lines file to write")
     demo.add_argument("--delay", type=float, default=0.05, help="seconds between requests")
     demo.set_defaults(func=cmd_demo)
+
+    history = sub.add_parser("history", help="what the site said about one story over time")
+    history.add_argument("url", help="the story's address, e.g. http://example.org/fiction/viewstory.php?sid=12")
+    history.add_argument("--db", help="database URL")
+    history.add_argument("--json", action="store_true", help="one JSON document instead of lines")
+    history.set_defaults(func=cmd_history)
     return parser
 
 

@@ -25,6 +25,7 @@ from mirror import signals as mirror_signals
 from mirror.items import STATUS_INCOMPLETE, STATUS_RESTRICTED, Story, StoryPages
 from mirror.politeness import delay_floor, raise_delay_floor, slot_key
 from mirror.storage import Store, database_url
+from mirror.sync import SyncPlanner
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class CrawlRunRecorder:
                                 (ext.item_dropped, signals.item_dropped),
                                 (ext.item_error, signals.item_error),
                                 (ext.stories_discovered, mirror_signals.stories_discovered),
+                                (ext.stories_unchanged, mirror_signals.stories_unchanged),
                                 (ext.story_failed, mirror_signals.story_failed)):
             crawler.signals.connect(handler, signal=signal)
         return ext
@@ -103,7 +105,8 @@ class CrawlRunRecorder:
         unfinished = self.store.unfinished_runs(site)
         done = self.store.stories_done(unfinished)
         self.store.mark_interrupted(unfinished)
-        mode = "resumed" if unfinished else "full"
+        plan = getattr(spider, "sync_plan", None)
+        mode = "resumed" if unfinished else (plan.strategy if plan else "full")
         settings = {key: self.crawler.settings.get(key) for key in (
             "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN", "ROBOTSTXT_OBEY", "USER_AGENT",
             "AUTOTHROTTLE_ENABLED")}
@@ -130,6 +133,9 @@ class CrawlRunRecorder:
     def stories_discovered(self, story_ids):
         self._record([(sid, "discovered", None) for sid in story_ids])
 
+    def stories_unchanged(self, counts):
+        self._record([(sid, "unchanged", "listing unchanged: not fetched") for sid in counts])
+
     def story_failed(self, story_id, reason):
         self._record([(story_id, "failed", reason)])
 
@@ -151,6 +157,9 @@ class CrawlRunRecorder:
     async def spider_closed(self, spider, reason):
         if self.store is None or self.run_id is None:
             return
+        for ext in self.crawler.extensions.middlewares:  # removals and restorations first
+            if isinstance(ext, SyncPlanner):
+                await ext.finish(spider, reason)
         await deferred_to_future(DeferredList(self.pending, consumeErrors=True))
         stats = dict(self.crawler.stats.get_stats())
         errors = stats.pop("mirror/failures", [])

@@ -72,6 +72,8 @@ EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "mirror.extensions.PoliteAutoThrottle": 0,
     "mirror.extensions.SiteDelay": 10,
+    "mirror.progress.Progress": 300,
+    "mirror.sync.SyncPlanner": 400,
     "mirror.extensions.CrawlRunRecorder": 500,
 }
 
@@ -88,6 +90,15 @@ MIRROR_ENCODING = None
 MIRROR_CONFIG_DIR = None
 # Fetch the printable whole-story view (1 request per story); False: one request per chapter.
 MIRROR_PRINTABLE = True
+# A crawl of a site already mirrored is a re-sync (only new and changed stories are fetched);
+# True: fetch everything (`mirror crawl --full`), to catch edits the listing does not show.
+MIRROR_FULL = False
+# Re-sync stops paging below the last successful sync's date less this many days.
+MIRROR_RESYNC_MARGIN_DAYS = 2
+# Progress: "auto" (a bar on a terminal, log lines otherwise), "bar", "log" or "off";
+# the log lines come every MIRROR_PROGRESS_INTERVAL seconds.
+MIRROR_PROGRESS = "auto"
+MIRROR_PROGRESS_INTERVAL = 60.0
 # Switches for the pipelines (each raises NotConfigured when False).
 MIRROR_STORE_ENABLED = True
 MIRROR_RECORD_RUNS = True

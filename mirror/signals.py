@@ -4,3 +4,5 @@
 stories_discovered = object()
 # story_id: int, reason: str — a story whose pages could not be fetched after retries
 story_failed = object()
+# counts: {story_id: (read_count, review_count)} — listed stories a re-sync found unchanged
+stories_unchanged = object()

@@ -57,8 +57,8 @@ def chapter_url(base: str, sid: int, chapter: int, gate: dict[str, str] | None =
     return build(base, "viewstory.php", sid=sid, chapter=chapter, **(gate or {}))
 
 
-def titles_url(base: str, offset: int | None = None) -> str:
-    return build(base, "browse.php", type="titles", offset=offset)
+def titles_url(base: str, offset: int | None = None, sort: str | None = None) -> str:
+    return build(base, "browse.php", type="titles", sort=sort, offset=offset)
 
 
 def script_and_query(url: str) -> tuple[str, dict[str, str]]:

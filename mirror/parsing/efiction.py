@@ -498,6 +498,16 @@ def _index_chapters(doc: etree._Element, url: str, base: str, sid: int) -> list[
     return [chapters[n] for n in sorted(chapters)]
 
 
+def index_chapter_numbers(page: Page, sid: int) -> list[int]:
+    """The chapter numbers a story index lists (for routing when no listing gave the count)."""
+    numbers = set()
+    for href in re.findall(rb"""href=["']([^"']*viewstory\.php\?[^"']*)["']""", page.body):
+        _, query = _query(href.decode("latin-1"))
+        if query.get("sid") == str(sid) and query.get("chapter", "").isdigit():
+            numbers.add(int(query["chapter"]))
+    return sorted(numbers)
+
+
 def _jump_menu_chapters(doc: etree._Element) -> list[Chapter]:
     chapters = []
     for option in doc.xpath("//select[@name='chapter']/option"):

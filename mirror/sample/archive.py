@@ -19,16 +19,23 @@ Conventions for the ground truth:
   text as stored in the database (``Chapter.source``).  ``Story.wordcount`` is
   the sum of its chapters' counts, which is what the listing shows.
 * Read counts are static (the real site increments them on every chapter view;
-  the sample does not, so the ground truth never drifts).
+  the sample does not, so the ground truth never drifts) unless a test changes
+  them (:meth:`Archive.set_read_count`, :meth:`Archive.bump_read_counts`, or
+  ``SampleArchive(count_reads=True)``).
+* The module's :data:`ARCHIVE` is frozen.  Tests that change content between
+  crawls serve a copy (``SampleArchive(archive=ARCHIVE.copy())``) and change it
+  with the mutation methods of :class:`Archive` (see also :mod:`.changes`);
+  :meth:`Archive.generated` builds a large archive for benchmarks.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from functools import cached_property
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
@@ -46,6 +53,7 @@ __all__ = [
     "Rating",
     "Series",
     "Site",
+    "NewChapter",
     "Story",
     "StoryClass",
     "efiction_word_count",
@@ -54,6 +62,8 @@ __all__ = [
     "nl2br2",
     "public_stories",
     "restricted_stories",
+    "sort_by_title",
+    "sort_by_update",
 ]
 
 # ---------------------------------------------------------------------------
@@ -856,30 +866,92 @@ def _story_specs() -> list[_StorySpec]:
     ))
     return specs
 
-
 # ---------------------------------------------------------------------------
 # Archive
 # ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewChapter:
+    """A chapter to post with :meth:`Archive.add_story` (``chapters=``) or :meth:`Archive.add_chapter`.
+
+    ``text`` is what the author typed into the form (it becomes ``Chapter.source``); a
+    text without ``<p>``/``<br>`` is plain text and is shown through ``nl2br``.
+    """
+
+    title: str
+    text: str
+    notes: str = ""
+    end_notes: str = ""
+    uid: int | None = None  # the chapter's own author (round robins); default: the story's author
+
+
+def sort_by_update(stories: Iterable[Story]) -> list[Story]:
+    """``ORDER BY updated DESC``; equal dates by title, then sid (``sort=update``, RSS, "Most Recent")."""
+    out = sorted(stories, key=lambda s: (s.title.casefold(), s.sid))
+    out.sort(key=lambda s: s.updated_at, reverse=True)  # stable: ties keep the title order
+    return out
+
+
+def sort_by_title(stories: Iterable[Story]) -> list[Story]:
+    """``ORDER BY title`` (MySQL's case-insensitive collation), then sid."""
+    return sorted(stories, key=lambda s: (s.title.casefold(), s.sid))
+
+
 class Archive:
-    """The whole sample archive (ground truth)."""
+    """The whole sample archive (ground truth).
+
+    * ``Archive()`` is the hand-written sample; the module-level :data:`ARCHIVE` is one and
+      is *frozen* (its mutation methods raise ``TypeError``): other tests compare against it.
+    * :meth:`generated` builds a large deterministic archive (``Archive.generated(1000)``).
+    * :meth:`copy` gives an independent, mutable copy.  ``SampleArchive(archive=a)`` serves
+      ``a`` live: what the mutation methods change is on every page at the next request, and
+      the ground-truth accessors (:meth:`story`, :meth:`public_stories`, ...) follow too.
+
+    Mutations model what eFiction 3.5 (``stories.php``, ``includes/deletefunctions.php``) does
+    to the database; the date rules are documented on each method.  Time is the archive's
+    clock :attr:`now` (settable, :meth:`advance`); nothing reads the wall clock.  Records stay
+    immutable: a mutation replaces a ``Story``/``Chapter``/``Series`` by a new one, so a
+    ``Story`` fetched before a change is a snapshot of how it was.  Every mutation increments
+    :attr:`version` (renderers and the server key their caches on it).
+    """
 
     def __init__(self) -> None:
-        self.site = SITE
-        self.authors: dict[int, Author] = {a.uid: a for a in _AUTHORS}
-        self.ratings: dict[int, Rating] = {r.rid: r for r in _RATINGS}
-        self.categories: dict[int, Category] = {c.catid: c for c in _CATEGORIES}
-        self.characters: dict[int, Character] = {c.charid: c for c in _CHARACTERS}
-        self.class_types: dict[int, ClassType] = {t.type_id: t for t in _CLASS_TYPES}
-        self.classes: dict[int, StoryClass] = {c.classid: c for c in _CLASSES}
-        self.challenges: dict[int, Challenge] = {c.chalid: c for c in _CHALLENGES}
-        self.series: dict[int, Series] = {s.seriesid: s for s in _SERIES}
-        self.stories: dict[int, Story] = self._build_stories(_story_specs())
-        self._chapters = {c.chapid: c for s in self.stories.values() for c in s.chapters}
-        self._validate()
+        self._init_tables(SITE, _AUTHORS, _RATINGS, _CATEGORIES, _CHARACTERS, _CLASS_TYPES, _CLASSES,
+                          _CHALLENGES, _SERIES)
+        self.stories = self._build_stories(_story_specs())
+        self._finish()
 
     # -- construction -----------------------------------------------------
+
+    def _init_tables(self, site: Site, authors: Iterable[Author], ratings: Iterable[Rating],
+                     categories: Iterable[Category], characters: Iterable[Character],
+                     class_types: Iterable[ClassType], classes: Iterable[StoryClass],
+                     challenges: Iterable[Challenge], series: Iterable[Series]) -> None:
+        self.site = site
+        self.authors: dict[int, Author] = {a.uid: a for a in authors}
+        self.ratings: dict[int, Rating] = {r.rid: r for r in ratings}
+        self.categories: dict[int, Category] = {c.catid: c for c in categories}
+        self.characters: dict[int, Character] = {c.charid: c for c in characters}
+        self.class_types: dict[int, ClassType] = {t.type_id: t for t in class_types}
+        self.classes: dict[int, StoryClass] = {c.classid: c for c in classes}
+        self.challenges: dict[int, Challenge] = {c.chalid: c for c in challenges}
+        self.series: dict[int, Series] = {s.seriesid: s for s in series}
+        self.stories: dict[int, Story] = {}
+        self.version = 0
+        self._frozen = False
+        self._lock = threading.RLock()
+        self._derived: dict[str, object] = {}
+        # Deleted stories, kept so that restore_story() can put them back:
+        # sid -> (story, ((seriesid, position in series), ...)).
+        self._removed: dict[int, tuple[Story, tuple[tuple[int, int], ...]]] = {}
+
+    def _finish(self) -> None:
+        self._chapters: dict[int, Chapter] = {c.chapid: c for s in self.stories.values() for c in s.chapters}
+        # AUTO_INCREMENT: ids of deleted rows are never reused.
+        self._next_sid = max(self.stories, default=0) + 1
+        self._next_chapid = max(self._chapters, default=100) + 1
+        self._validate()
 
     def _build_stories(self, specs: list[_StorySpec]) -> dict[int, Story]:
         # chapids follow posting order (by publication time), not sid order.
@@ -891,7 +963,7 @@ class Archive:
                 chapids[(spec.sid, inorder)] = next_chapid
                 next_chapid += 1
         series_of: dict[int, list[int]] = {}
-        for s in _SERIES:
+        for s in self.series.values():
             for sid in s.sids:
                 series_of.setdefault(sid, []).append(s.seriesid)
 
@@ -900,43 +972,18 @@ class Archive:
             rng = random.Random(f"sample/reviews/{spec.sid}")
             chapters = []
             for inorder, cs in enumerate(spec.chapters, start=1):
-                source = cs.source.strip()
-                plain = is_plain_text(source)
                 reviews = rng.choice((0, 0, 0, 1, 1, 2, 3))
-                chapters.append(Chapter(
-                    chapid=chapids[(spec.sid, inorder)],
-                    sid=spec.sid,
-                    inorder=inorder,
-                    title=cs.title,
-                    uid=cs.uid if cs.uid is not None else spec.uids[0],
-                    text=nl2br2(source) if plain else source,
-                    notes=cs.notes,
-                    end_notes=cs.end_notes,
-                    wordcount=efiction_word_count(source),
-                    review_count=reviews,
-                    score=rng.choice((6, 7, 8, 9, 10)) if reviews else 0,
-                    source=source,
-                    plain_text=plain,
+                chapters.append(_make_chapter(
+                    chapids[(spec.sid, inorder)], spec.sid, inorder,
+                    NewChapter(cs.title, cs.source, cs.notes, cs.end_notes, cs.uid), spec.uids[0],
+                    review_count=reviews, score=rng.choice((6, 7, 8, 9, 10)) if reviews else 0,
                 ))
-            scored = [c.score for c in chapters if c.score]
-            rating = self.ratings[spec.rid]
-            classes = {
-                t.title: tuple(self.classes[c].name for c in spec.classids if self.classes[c].type_id == t.type_id)
-                for t in _CLASS_TYPES
-            }
-            stories[spec.sid] = Story(
+            stories[spec.sid] = _with_chapters(Story(
                 sid=spec.sid,
                 title=spec.title,
                 author_uids=spec.uids,
                 summary=spec.summary,
-                rid=spec.rid,
-                rating=rating.name,
-                ratingwarning=rating.ratingwarning,
-                categories=tuple((c, self.categories[c].name) for c in spec.catids),
-                characters=tuple(self.characters[c].name for c in spec.charids),
-                character_ids=spec.charids,
-                classes=MappingProxyType(classes),
-                class_ids=spec.classids,
+                **self._story_fields(spec.rid, spec.catids, spec.charids, spec.classids),
                 challenges=spec.challenges,
                 series=tuple(series_of.get(spec.sid, ())),
                 completed=spec.completed,
@@ -945,17 +992,46 @@ class Archive:
                 published_at=spec.published,
                 updated_at=spec.updated,
                 read_count=spec.read_count,
-                review_count=sum(c.review_count for c in chapters),
-                score=round(sum(scored) / len(scored)) if scored else 0,
+                review_count=0,
+                score=0,
                 featured=spec.featured,
                 retired=spec.retired,
                 round_robin=spec.round_robin,
                 story_notes=spec.story_notes,
                 validated=spec.validated,
-                chapters=tuple(chapters),
+                chapters=(),
                 summary_stored_ncr=spec.summary_stored_ncr,
-            )
+            ), chapters)
         return stories
+
+    def _story_fields(self, rid: int, catids: Iterable[int], charids: Iterable[int],
+                      classids: Iterable[int]) -> dict[str, object]:
+        """The Story fields derived from rating, category, character and class ids."""
+        rating = self.ratings[rid]
+        catids, charids, classids = tuple(catids), tuple(charids), tuple(classids)
+        for c in catids:
+            if c not in self.categories:
+                raise KeyError(f"no category {c}")
+        for c in charids:
+            if c not in self.characters:
+                raise KeyError(f"no character {c}")
+        for c in classids:
+            if c not in self.classes:
+                raise KeyError(f"no class {c}")
+        classes = {
+            t.title: tuple(self.classes[c].name for c in classids if self.classes[c].type_id == t.type_id)
+            for t in self.class_types.values()
+        }
+        return dict(
+            rid=rid,
+            rating=rating.name,
+            ratingwarning=rating.ratingwarning,
+            categories=tuple((c, self.categories[c].name) for c in catids),
+            characters=tuple(self.characters[c].name for c in charids),
+            character_ids=charids,
+            classes=MappingProxyType(classes),
+            class_ids=classids,
+        )
 
     def _validate(self) -> None:
         seen_updates = set()
@@ -963,16 +1039,94 @@ class Archive:
             assert s.published_at <= s.updated_at, s.sid
             assert s.updated_at not in seen_updates, s.sid
             seen_updates.add(s.updated_at)
-            s.title.encode("cp1252")
-            s.summary.encode("cp1252")
+            _check_story_text(s.title, s.summary, s.story_notes)
             for u in s.author_uids:
                 assert u in self.authors, (s.sid, u)
             for c in s.chapters:
-                for txt in (c.source, c.notes, c.end_notes, s.story_notes):
-                    assert not (set(txt) & _LOSSY_LETTERS), (s.sid, c.inorder)
-                c.title.encode("cp1252")
+                _check_chapter_text(c.title, c.source, c.notes, c.end_notes)
         for a in self.authors.values():
             a.penname.encode("cp1252")
+
+    # -- copies, clock, versions -------------------------------------------------
+
+    def copy(self) -> "Archive":
+        """An independent, mutable copy (records are immutable and shared; every table is new)."""
+        with self._lock:
+            new = object.__new__(type(self))
+            new.__dict__.update(self.__dict__)
+            for name in ("authors", "ratings", "categories", "characters", "class_types", "classes",
+                         "challenges", "series", "stories", "_chapters", "_removed"):
+                setattr(new, name, dict(getattr(self, name)))
+            new._lock = threading.RLock()
+            new._derived = {}
+            new._frozen = False
+            new.version = 0
+            return new
+
+    def freeze(self) -> "Archive":
+        """Make the mutation methods raise ``TypeError`` from now on (used for :data:`ARCHIVE`)."""
+        self._frozen = True
+        return self
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    @property
+    def now(self) -> datetime:
+        """The archive's clock: stamps new stories/chapters, drives "New!", ``type=recent`` and RSS.
+
+        Assign a ``datetime`` or a ``date`` (a date means 12:00:00 that day, server time).
+        """
+        return self.site.now
+
+    @now.setter
+    def now(self, when: date | datetime) -> None:
+        self._check_mutable()
+        if not isinstance(when, datetime):
+            when = datetime.combine(when, time(12, 0, 0))
+        with self._lock:
+            self.site = replace(self.site, now=when.replace(microsecond=0))
+            self._touch()
+
+    def advance(self, days: float = 1, *, hours: float = 0, minutes: float = 0, seconds: float = 0) -> datetime:
+        """Move :attr:`now` forward; returns the new time."""
+        self.now = self.now + timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        return self.now
+
+    def fingerprint(self) -> str:
+        """A digest of the whole content (stories with their chapters, series, authors, clock)."""
+        h = hashlib.sha256()
+        h.update(repr(self.site).encode())
+        for table in (self.authors, self.series, self.ratings, self.categories, self.characters,
+                      self.class_types, self.classes, self.challenges):
+            for k in sorted(table):
+                h.update(repr(table[k]).encode())
+        for sid in sorted(self.stories):
+            s = self.stories[sid]
+            h.update(repr((s, dict(s.classes))).encode())
+            for c in s.chapters:
+                h.update(repr(c).encode())
+        h.update(repr(sorted(self._removed)).encode())
+        return h.hexdigest()
+
+    def _check_mutable(self) -> None:
+        if self._frozen:
+            raise TypeError("this Archive is frozen (the module's ARCHIVE is shared ground truth); "
+                            "mutate a copy: ARCHIVE.copy()")
+
+    def _touch(self) -> None:
+        # After the change itself: a reader that saw the new version also sees the new data.
+        self._derived = {}
+        self.version += 1
+
+    def _cached(self, name: str, build):  # noqa: ANN001 - small internal helper
+        d = self._derived
+        try:
+            return d[name]
+        except KeyError:
+            v = d[name] = build()
+            return v
 
     # -- lookups ----------------------------------------------------------
 
@@ -996,31 +1150,59 @@ class Archive:
 
     # -- story sets ---------------------------------------------------------
 
+    def _listed(self) -> tuple[Story, ...]:
+        return self._cached("listed", lambda: tuple(
+            s for s in sorted(self.stories.values(), key=lambda s: s.sid) if s.validated))
+
     def listed_stories(self) -> list[Story]:
         """Validated stories: every one appears in browse.php listings (gated ones too)."""
-        return [s for s in sorted(self.stories.values(), key=lambda s: s.sid) if s.validated]
+        return list(self._listed())
 
     def public_stories(self) -> list[Story]:
         """Listed stories readable without logging in (warning/age gates are passable)."""
-        return [s for s in self.listed_stories() if not s.members_only]
+        return [s for s in self._listed() if not s.members_only]
 
     def restricted_stories(self) -> list[Story]:
         """Listed stories that need a member login (rating with the 'registered users only' bit)."""
-        return [s for s in self.listed_stories() if s.members_only]
+        return [s for s in self._listed() if s.members_only]
 
     def unvalidated_stories(self) -> list[Story]:
         return [s for s in sorted(self.stories.values(), key=lambda s: s.sid) if not s.validated]
 
+    def removed_sids(self) -> tuple[int, ...]:
+        """sids deleted with :meth:`remove_story` (and not restored)."""
+        return tuple(sorted(self._removed))
+
     def stories_by(self, uid: int) -> list[Story]:
         """Listed stories where uid is the author or a co-author (chapter-only RR authors excluded)."""
-        return [s for s in self.listed_stories() if uid in s.author_uids]
+        def build() -> dict[int, tuple[Story, ...]]:
+            idx: dict[int, list[Story]] = {}
+            for s in self._listed():
+                for u in s.author_uids:
+                    idx.setdefault(u, []).append(s)
+            return {u: tuple(v) for u, v in idx.items()}
+        return list(self._cached("by_author", build).get(uid, ()))
 
-    @cached_property
+    @property
     def author_uids_with_stories(self) -> tuple[int, ...]:
-        return tuple(sorted({u for s in self.listed_stories() for u in s.author_uids}))
+        return self._cached("author_uids", lambda: tuple(sorted({u for s in self._listed() for u in s.author_uids})))
 
     def series_of_story(self, sid: int) -> list[Series]:
-        return [s for s in self.series.values() if sid in s.sids]
+        def build() -> dict[int, tuple[Series, ...]]:
+            idx: dict[int, list[Series]] = {}
+            for s in self.series.values():
+                for x in s.sids:
+                    idx.setdefault(x, []).append(s)
+            return {k: tuple(v) for k, v in idx.items()}
+        return list(self._cached("series_of", build).get(sid, ()))
+
+    def by_update(self) -> list[Story]:
+        """Listed stories as ``browse.php?type=titles&sort=update`` lists them."""
+        return list(self._cached("by_update", lambda: tuple(sort_by_update(self._listed()))))
+
+    def by_title(self) -> list[Story]:
+        """Listed stories as ``browse.php?type=titles`` lists them (A-Z)."""
+        return list(self._cached("by_title", lambda: tuple(sort_by_title(self._listed()))))
 
     @property
     def missing_sids(self) -> tuple[int, ...]:
@@ -1028,8 +1210,750 @@ class Archive:
         top = max(self.stories)
         return tuple(i for i in range(1, top + 1) if i not in self.stories)
 
+    # -- mutations (eFiction 3.5 semantics) ------------------------------------------
 
-ARCHIVE = Archive()
+    def _require(self, sid: int) -> Story:
+        story = self.stories.get(sid)
+        if story is None:
+            raise KeyError(f"no story {sid}" + (" (deleted)" if sid in self._removed else ""))
+        return story
+
+    def _put(self, story: Story) -> Story:
+        old = self.stories.get(story.sid)
+        if old is not None:
+            for c in old.chapters:
+                self._chapters.pop(c.chapid, None)
+        self.stories[story.sid] = story
+        for c in story.chapters:
+            self._chapters[c.chapid] = c
+        return story
+
+    def _new_chapid(self) -> int:
+        chapid = self._next_chapid
+        self._next_chapid += 1
+        return chapid
+
+    def _chapter_input(self, c: NewChapter | tuple[str, str] | str, default_title: str) -> NewChapter:
+        if isinstance(c, NewChapter):
+            return c
+        if isinstance(c, str):
+            return NewChapter(default_title, c)
+        title, text = c
+        return NewChapter(title, text)
+
+    def add_story(
+        self,
+        title: str,
+        chapters: Iterable[NewChapter | tuple[str, str] | str] | None = None,
+        *,
+        uid: int = 2,
+        coauthors: Iterable[int] = (),
+        summary: str = "",
+        rid: int = 1,
+        catids: Iterable[int] = (4,),
+        charids: Iterable[int] = (),
+        classids: Iterable[int] = (),
+        completed: bool = False,
+        story_notes: str = "",
+        challenges: Iterable[int] = (),
+        series: Iterable[int] = (),
+        featured: bool = False,
+        round_robin: bool = False,
+        validated: bool = True,
+        read_count: int = 0,
+        summary_stored_ncr: bool = True,
+    ) -> Story:
+        """Post a new story (``stories.php?action=newstory``, then one ``newchapter`` per extra chapter).
+
+        It gets the next sid (AUTO_INCREMENT: deleted sids are not reused) and new chapids;
+        ``published`` = ``updated`` = :attr:`now`; no reviews; read count ``read_count`` (0).
+        ``chapters``: :class:`NewChapter`, ``(title, text)`` pairs or bare texts (a bare text
+        is titled like eFiction does with an empty chapter title: the story title for the
+        first chapter; "Chapter N" after that); ``None`` posts one generated chapter.
+        ``summary_stored_ncr``: saved through the form, so ``format_story()`` ran on it (the
+        cp1252 punctuation is served as ``&#8220;``...), as eFiction does for new stories.
+        ``validated=False`` is a story awaiting validation (``Access denied``, not listed).
+        """
+        self._check_mutable()
+        with self._lock:
+            sid = self._next_sid
+            if chapters is None:
+                chapters = [NewChapter(title, _html_chapter(f"added/{sid}/1", 4))]
+            inputs = [self._chapter_input(c, title if i == 1 else f"Chapter {i}")
+                      for i, c in enumerate(chapters, start=1)]
+            if not inputs:
+                raise ValueError("a story needs at least one chapter")
+            authors = (uid, *[c for c in coauthors if c != uid])
+            for u in authors + tuple(c.uid for c in inputs if c.uid is not None):
+                if u not in self.authors:
+                    raise KeyError(f"no member {u}")
+            for c in challenges:
+                if c not in self.challenges:
+                    raise KeyError(f"no challenge {c}")
+            for sr in series:
+                if sr not in self.series:
+                    raise KeyError(f"no series {sr}")
+            _check_story_text(title, summary, story_notes)
+            fields = self._story_fields(rid, catids, charids, classids)
+            built = [_make_chapter(0, sid, i, c, uid) for i, c in enumerate(inputs, start=1)]  # checks first
+            built = [replace(c, chapid=self._new_chapid()) for c in built]
+            now = self.now
+            story = _with_chapters(Story(
+                sid=sid, title=title, author_uids=authors, summary=summary, **fields,
+                challenges=tuple(challenges), series=tuple(series), completed=completed,
+                published=now.date(), updated=now.date(), published_at=now, updated_at=now,
+                read_count=read_count, review_count=0, score=0, featured=featured, retired=False,
+                round_robin=round_robin, story_notes=story_notes, validated=validated, chapters=(),
+                summary_stored_ncr=summary_stored_ncr,
+            ), built)
+            self._next_sid += 1
+            for sr in story.series:
+                s = self.series[sr]
+                self.series[sr] = replace(s, sids=s.sids + (sid,))
+            self._put(story)
+            self._touch()
+            return story
+
+    def add_chapter(self, sid: int, title: str, text: str, *, notes: str = "", end_notes: str = "",
+                    uid: int | None = None, completed: bool | None = None) -> Chapter:
+        """Append a chapter (``stories.php?action=newchapter``): next inorder, a new chapid.
+
+        eFiction then sets the story's ``updated`` to now (only when the chapter is validated,
+        i.e. the story is: a chapter added to a story awaiting validation leaves the date) and
+        recomputes the story word count; the chapter count is the number of chapters.
+        ``completed`` optionally changes the story's Completed flag in the same step (the
+        author ticking "Complete"); ``None`` leaves it.
+        """
+        self._check_mutable()
+        with self._lock:
+            story = self._require(sid)
+            if uid is not None and uid not in self.authors:
+                raise KeyError(f"no member {uid}")
+            ch = _make_chapter(0, sid, len(story.chapters) + 1, NewChapter(title, text, notes, end_notes, uid),
+                               story.uid)
+            ch = replace(ch, chapid=self._new_chapid())
+            changes: dict[str, object] = {}
+            if story.validated:
+                changes.update(updated=self.now.date(), updated_at=self.now)
+            if completed is not None:
+                changes["completed"] = completed
+            self._put(_with_chapters(replace(story, **changes), story.chapters + (ch,)))
+            self._touch()
+            return ch
+
+    def edit_chapter(self, sid: int, inorder: int, text: str | None = None, title: str | None = None,
+                     notes: str | None = None, end_notes: str | None = None) -> Chapter:
+        """Edit a chapter in place (``stories.php?action=editchapter``): same chapid and inorder.
+
+        eFiction updates the chapter row and the story's word count only: the story's
+        ``updated`` date does NOT change (``editchapter()`` never writes it), so listings
+        sorted by update do not move and the "Updated:" date stays.
+        """
+        self._check_mutable()
+        with self._lock:
+            story = self._require(sid)
+            old = story.chapter(inorder)
+            if old is None:
+                raise KeyError(f"story {sid} has no chapter {inorder}")
+            new = _make_chapter(
+                old.chapid, sid, inorder,
+                NewChapter(old.title if title is None else title, old.source if text is None else text,
+                           old.notes if notes is None else notes,
+                           old.end_notes if end_notes is None else end_notes, old.uid),
+                story.uid, review_count=old.review_count, score=old.score,
+            )
+            chapters = story.chapters[:inorder - 1] + (new,) + story.chapters[inorder:]
+            self._put(_with_chapters(story, chapters))
+            self._touch()
+            return new
+
+    def delete_chapter(self, sid: int, inorder: int) -> Chapter:
+        """Delete a chapter (``stories.php?action=delete&chapid=``); later chapters move up one.
+
+        The chapters keep their chapids; their ``inorder`` (the ``chapter=`` URL parameter)
+        shifts.  Word count and chapter count follow; ``updated`` does not change.  As in the
+        eFiction UI, the only chapter of a story cannot be deleted (delete the story).
+        """
+        self._check_mutable()
+        with self._lock:
+            story = self._require(sid)
+            old = story.chapter(inorder)
+            if old is None:
+                raise KeyError(f"story {sid} has no chapter {inorder}")
+            if len(story.chapters) == 1:
+                raise ValueError("cannot delete the only chapter of a story; remove the story")
+            rest = [c for c in story.chapters if c.inorder != inorder]
+            chapters = tuple(replace(c, inorder=i) for i, c in enumerate(rest, start=1))
+            self._put(_with_chapters(story, chapters))
+            self._touch()
+            return old
+
+    def edit_story(
+        self,
+        sid: int,
+        *,
+        title: str | None = None,
+        summary: str | None = None,
+        completed: bool | None = None,
+        rid: int | None = None,
+        catids: Iterable[int] | None = None,
+        charids: Iterable[int] | None = None,
+        classids: Iterable[int] | None = None,
+        story_notes: str | None = None,
+        coauthors: Iterable[int] | None = None,
+        challenges: Iterable[int] | None = None,
+        featured: bool | None = None,
+        retired: bool | None = None,
+    ) -> Story:
+        """Change story metadata (``stories.php?action=editstory``); ``None`` leaves a field.
+
+        eFiction's ``editstory()`` rewrites title, summary, notes, completed, rating,
+        categories, characters, classes, co-authors and featured, but not ``updated``
+        (it only stamps ``updated`` when the edit *validates* a story: see
+        :meth:`restore_story`).  The chapters are untouched.
+        """
+        self._check_mutable()
+        with self._lock:
+            story = self._require(sid)
+            _check_story_text(story.title if title is None else title,
+                              story.summary if summary is None else summary,
+                              story.story_notes if story_notes is None else story_notes)
+            changes: dict[str, object] = {}
+            if title is not None:
+                changes["title"] = title
+            if summary is not None:
+                changes["summary"] = summary
+            if completed is not None:
+                changes["completed"] = completed
+            if story_notes is not None:
+                changes["story_notes"] = story_notes
+            if featured is not None:
+                changes["featured"] = featured
+            if retired is not None:
+                changes["retired"] = retired
+            if challenges is not None:
+                challenges = tuple(challenges)
+                for c in challenges:
+                    if c not in self.challenges:
+                        raise KeyError(f"no challenge {c}")
+                changes["challenges"] = challenges
+            if coauthors is not None:
+                authors = (story.uid, *[c for c in coauthors if c != story.uid])
+                for u in authors:
+                    if u not in self.authors:
+                        raise KeyError(f"no member {u}")
+                changes["author_uids"] = authors
+            if rid is not None or catids is not None or charids is not None or classids is not None:
+                changes.update(self._story_fields(
+                    story.rid if rid is None else rid,
+                    tuple(c for c, _ in story.categories) if catids is None else catids,
+                    story.character_ids if charids is None else charids,
+                    story.class_ids if classids is None else classids,
+                ))
+            new = self._put(replace(story, **changes))
+            self._touch()
+            return new
+
+    def remove_story(self, sid: int, *, how: str = "delete") -> Story:
+        """Take a story off the site.  Either way ``viewstory.php`` (chapters, index, printable)
+        answers "Access denied" and no listing, author page, series page or RSS shows it.
+
+        * ``how="delete"`` (the author or an admin deleting it, ``deleteStory()``): the rows
+          are gone (``#pagetitle`` is empty on the Access denied page, ``chapid=`` links are
+          dead) and the story leaves its series.  The sid is not reused.
+        * ``how="unvalidate"`` (an admin un-validating it): the row stays with
+          ``validated = 0`` (``#pagetitle`` still shows the title).  Dates are unchanged.
+        """
+        self._check_mutable()
+        if how not in ("delete", "unvalidate"):
+            raise ValueError("how must be 'delete' or 'unvalidate'")
+        with self._lock:
+            story = self._require(sid)
+            if how == "unvalidate":
+                self._put(replace(story, validated=False))
+            else:
+                places = []
+                for s in list(self.series.values()):
+                    if sid in s.sids:
+                        places.append((s.seriesid, s.sids.index(sid)))
+                        self.series[s.seriesid] = replace(s, sids=tuple(x for x in s.sids if x != sid))
+                for c in story.chapters:
+                    self._chapters.pop(c.chapid, None)
+                del self.stories[sid]
+                self._removed[sid] = (story, tuple(places))
+            self._touch()
+            return story
+
+    def restore_story(self, sid: int, *, touch: bool | None = None) -> Story:
+        """Undo :meth:`remove_story`: the story is listed and readable again, same sid and chapids.
+
+        * An un-validated story is *validated* again; eFiction's validation
+          (``editstory()`` going from ``validated = 0`` to 1) stamps ``updated`` with now, so
+          by default (``touch=None``) the story moves to the top of ``sort=update``.
+        * A deleted story comes back as it was (a database restore: eFiction has no undelete),
+          in its series at its old place; by default its dates are unchanged.
+
+        ``touch=True``/``False`` forces stamping ``updated`` (or not).
+        """
+        self._check_mutable()
+        with self._lock:
+            if sid in self._removed:
+                story, places = self._removed.pop(sid)
+                for seriesid, pos in places:
+                    s = self.series.get(seriesid)
+                    if s is not None and sid not in s.sids:
+                        self.series[seriesid] = replace(s, sids=s.sids[:pos] + (sid,) + s.sids[pos:])
+                default_touch = False
+            else:
+                story = self._require(sid)
+                if story.validated:
+                    raise ValueError(f"story {sid} is not removed")
+                story = replace(story, validated=True)
+                default_touch = True
+            if touch if touch is not None else default_touch:
+                story = replace(story, updated=self.now.date(), updated_at=self.now)
+            self._put(story)
+            self._touch()
+            return story
+
+    def set_read_count(self, sid: int, n: int) -> Story:
+        """Set a story's read counter ("Read Count:" in listings, "Read:" on the index)."""
+        self._check_mutable()
+        if n < 0:
+            raise ValueError("read count must be >= 0")
+        with self._lock:
+            story = self._put(replace(self._require(sid), read_count=n))
+            self._touch()
+            return story
+
+    def record_read(self, sid: int) -> None:
+        """One chapter view (``viewstory.php`` does ``count = count + 1`` on every view)."""
+        with self._lock:
+            story = self.stories.get(sid)
+            if story is not None and not self._frozen:
+                self._put(replace(story, read_count=story.read_count + 1))
+                self._touch()
+
+    def bump_read_counts(self, by: int | None = None, *, seed: int | str = 0) -> dict[int, int]:
+        """Read counts drift between crawls: add ``by`` to every listed story, or (``by=None``)
+        a deterministic pseudo-random 0-25 per story (seeded by ``seed`` and :attr:`version`).
+        Nothing else changes (no date).  Returns {sid: increment} of the stories that changed."""
+        self._check_mutable()
+        with self._lock:
+            rng = random.Random(f"reads/{seed}/{self.version}")
+            bumped = {}
+            for s in self._listed():
+                inc = by if by is not None else rng.choice((0, 0, 1, 1, 2, 3, 5, 8, 13, 25))
+                if inc:
+                    self._put(replace(s, read_count=s.read_count + inc))
+                    bumped[s.sid] = inc
+            self._touch()
+            return bumped
+
+    # -- a large generated archive ---------------------------------------------------
+
+    @classmethod
+    def generated(
+        cls,
+        n_stories: int = 1000,
+        *,
+        seed: int = 0,
+        chapters: tuple[int, int] = (1, 12),
+        chapter_bytes: tuple[int, int] = (1000, 4000),
+        one_shots: float = 0.3,
+        gated: float = 0.03,
+        unvalidated: int = 0,
+        n_authors: int | None = None,
+        items_per_page: int = 25,
+    ) -> "Archive":
+        """A deterministic archive of ``n_stories`` stories (same arguments, same archive).
+
+        ``Archive.generated(1000)``: ~1,000 listed stories, ~4,900 chapters of 1-4 kB of
+        text (``chapter_bytes``, as stored), a ``one_shots`` share of one-chapter stories, the
+        rest with ``chapters`` (lo, hi) chapters; ~125 authors (zipf-like: a few prolific),
+        the sample's categories/characters/classes, ~30 series, a few co-authored stories,
+        round robins, featured stories and challenge responses.  ``gated`` is the share of
+        R (warning), NC-17 (age consent) and Adult Only (members only) stories.
+        ``unvalidated`` stories await validation.  Published dates spread over 2004-2013 and
+        every ``updated`` is distinct (``sort=update`` is a total order).  ``now`` is the
+        sample's 2013-03-01 12:00 and the site's ``items_per_page`` is eFiction's default 25.
+        """
+        return _generate(cls, n_stories, seed=seed, chapter_range=chapters, chapter_bytes=chapter_bytes,
+                         one_shots=one_shots, gated=gated, unvalidated=unvalidated, n_authors=n_authors,
+                         items_per_page=items_per_page)
+
+
+# ---------------------------------------------------------------------------
+# Record helpers
+# ---------------------------------------------------------------------------
+
+
+def _check_story_text(title: str, summary: str, story_notes: str) -> None:
+    for what, v in (("title", title), ("summary", summary), ("story notes", story_notes)):
+        try:
+            v.encode("cp1252")
+        except UnicodeEncodeError as e:
+            raise ValueError(f"{what} must be windows-1252 text (an ISO-8859-1 eFiction site): {v!r}") from e
+    if set(story_notes) & _LOSSY_LETTERS:
+        raise ValueError("story notes use a letter that format_story() destroys (one of ÉÐÑÒÓÔÕ)")
+
+
+def _check_chapter_text(title: str, source: str, notes: str, end_notes: str) -> None:
+    try:
+        title.encode("cp1252")
+    except UnicodeEncodeError as e:
+        raise ValueError(f"chapter title must be windows-1252 text: {title!r}") from e
+    for v in (source, notes, end_notes):
+        if set(v) & _LOSSY_LETTERS:
+            raise ValueError("chapter text uses a letter that format_story() destroys (one of ÉÐÑÒÓÔÕ)")
+
+
+def _make_chapter(chapid: int, sid: int, inorder: int, c: NewChapter, story_uid: int, *,
+                  review_count: int = 0, score: int = 0) -> Chapter:
+    source = c.text.strip()
+    if not source:
+        raise ValueError("a chapter needs text")
+    _check_chapter_text(c.title, source, c.notes, c.end_notes)
+    plain = is_plain_text(source)
+    return Chapter(
+        chapid=chapid,
+        sid=sid,
+        inorder=inorder,
+        title=c.title,
+        uid=c.uid if c.uid is not None else story_uid,
+        text=nl2br2(source) if plain else source,
+        notes=c.notes,
+        end_notes=c.end_notes,
+        wordcount=efiction_word_count(source),
+        review_count=review_count,
+        score=score,
+        source=source,
+        plain_text=plain,
+    )
+
+
+def _with_chapters(story: Story, chapters: Iterable[Chapter]) -> Story:
+    """The story with these chapters, its review count and score recomputed from them."""
+    chapters = tuple(chapters)
+    scored = [c.score for c in chapters if c.score]
+    return replace(
+        story,
+        chapters=chapters,
+        review_count=sum(c.review_count for c in chapters),
+        score=round(sum(scored) / len(scored)) if scored else 0,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Generator
+# ---------------------------------------------------------------------------
+
+_G_FIRST = (
+    "Ada", "Bram", "Celeste", "Dorian", "Elspeth", "Fenwick", "Greer", "Hester", "Isolde", "Jasper",
+    "Kestrel", "Linnea", "Magnus", "Nell", "Orla", "Piers", "Quinn", "Rosalind", "Silas", "Tamsin",
+    "Ursula", "Viggo", "Winifred", "Xanthe", "Yara", "Zeb", "Ren\u00e9e", "Ana\u00efs", "Bj\u00f6rn",
+    "Zo\u00eb", "Lu\u00eds", "Maeve", "Oona", "Perpetua", "Theo",
+)
+_G_LAST = (
+    "Ashcombe", "Blackwood", "Carrow", "Dunmore", "Everley", "Fairfax", "Galloway", "Hartley",
+    "Ingram", "Juniper", "Kerrigan", "Larkspur", "Merriweather", "Nightingale", "Oakhurst", "Penhallow",
+    "Quill", "Rook", "Sallow", "Thistlewood", "Underhill", "Vane", "Whitlock", "Yarrow", "M\u00fcller",
+)
+_G_HANDLE_A = (
+    "moonlit", "paper", "inky", "quiet", "velvet", "tea", "rainy", "autumn", "copper", "lantern",
+    "salt", "midnight", "bookish", "wandering", "hollow", "silver", "sleepy", "stray",
+)
+_G_HANDLE_B = (
+    "moth", "quill", "lark", "teacup", "fox", "heron", "scribbler", "reader", "owl", "sparrow",
+    "wren", "otter", "magpie", "hedgehog", "kettle", "comet",
+)
+_G_ADJ = (
+    "Silent", "Crimson", "Last", "Hollow", "Gilded", "Broken", "Quiet", "Winter", "Summer", "Distant",
+    "Paper", "Iron", "Velvet", "Salt", "Midnight", "Secret", "Lost", "Burning", "Frozen", "Wandering",
+    "Borrowed", "Unfinished", "Northern", "Bitter", "Tender", "Restless", "Amber", "Silver", "Painted",
+    "Forgotten", "Drowned", "Second", "Little", "Patient", "Hidden",
+)
+_G_NOUN = (
+    "Lantern", "Harbour", "Garden", "Letter", "Crown", "River", "Orchard", "Clock", "Mirror", "Bridge",
+    "Lighthouse", "Library", "Violin", "Compass", "Tide", "Feather", "Staircase", "Window", "Archive",
+    "Kingdom", "Ledger", "Station", "Carousel", "Observatory", "Greenhouse", "Chapel", "Map", "Key",
+    "Thread", "Ember", "Teacup", "Umbrella", "Telegram", "Candle", "Locket", "Sonnet", "Hourglass",
+)
+_G_PLACE = (
+    "Baker Street", "Pemberley", "Wonderland", "Longbourn", "the Moor", "the Harbour", "Willowmere",
+    "the Tower", "Netherfield", "the Looking-Glass", "Rosings", "the Station", "Meryton", "the Caf\u00e9",
+)
+_G_NUMBER = ("Two", "Three", "Seven", "Nine", "Twelve", "A Hundred", "1895:", "221B:", "Forty")
+_G_SERIES = ("Cycle", "Chronicles", "Trilogy", "Letters", "Papers", "Sequence", "Verses", "Tales")
+_G_SUMMARY = (
+    "{name} finds a {noun} in {place}, and nothing is quite the same afterwards.",
+    "Nobody in {place} talks about the {adj} {noun}. {name} is about to find out why.",
+    "A story about a {noun}, a promise, and {name}, who keeps neither.",
+    "{name} has one week to return the {noun} before anyone notices it is gone.",
+    "After the {adj} winter, {name} goes back to {place} \u2014 and the {noun} is waiting.",
+    "Three letters, one {noun}, and a secret that {name} would rather keep.",
+    "{name} and {name2} were never meant to share a {noun}. Or a roof.",
+    "What if the {noun} at {place} had never been found?",
+    "A quiet piece about {name}, the {adj} {noun}, and the long walk home.",
+    "\u201cDon\u2019t open it,\u201d they told {name}. So of course {name} did.",
+    "{place}, 18{yy}. A {noun} goes missing, and {name} is the only witness.",
+    "Every year the {noun} is lit again. This year {name} lights it alone.",
+)
+_G_NOTES = (
+    "Thank you for reading! Reviews are always welcome.",
+    "Many thanks to my beta for the patience \u2014 all remaining errors are mine.",
+    "Sorry for the long wait between chapters. Real life intervened.",
+    "This one is a little shorter than usual.",
+    "Written for a friend who asked for <i>more</i> of these two.",
+    "Not beta-read; corrections welcome.",
+)
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "o", "u"):
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def _g_sentences(rng: random.Random, target: int) -> list[str]:
+    """Paragraphs of prose, stopping at the first sentence that reaches ``target`` characters."""
+    pars: list[str] = []
+    size = 0
+    while size < target:
+        n = rng.randint(3, 6)
+        sents = [rng.choice(_SENTENCES) for _ in range(n)]
+        if rng.random() < 0.45:
+            sents.insert(rng.randrange(len(sents) + 1), rng.choice(_DIALOGUE))
+        kept = []
+        for sent in sents:
+            kept.append(sent)
+            size += len(sent) + 1
+            if size >= target:
+                break
+        pars.append(" ".join(kept))
+        size += 8  # <p></p> and a newline
+    return pars
+
+
+def _g_chapter_text(rng: random.Random, target: int, plain: bool) -> str:
+    pars = _g_sentences(rng, target)
+    if plain:
+        return "\r\n\r\n".join(pars)
+    lines = []
+    for i, p in enumerate(pars):
+        if i and rng.random() < 0.08:
+            lines.append("<hr />")
+        if rng.random() < 0.12:
+            first, _, rest = p.partition(" ")
+            p = f"<i>{first}</i> {rest}"
+        lines.append(f"<p>{p}</p>")
+    return "\n".join(lines)
+
+
+def _generate(cls: type[Archive], n_stories: int, *, seed: int, chapter_range: tuple[int, int],
+              chapter_bytes: tuple[int, int], one_shots: float, gated: float, unvalidated: int,
+              n_authors: int | None, items_per_page: int) -> Archive:
+    if n_stories < 1:
+        raise ValueError("n_stories must be >= 1")
+    lo, hi = chapter_range
+    if not 1 <= lo <= hi:
+        raise ValueError("chapters must be (lo, hi) with 1 <= lo <= hi")
+    rng = random.Random(f"efiction-sample/generated/{seed}")
+    site = replace(SITE, items_per_page=items_per_page)
+    arch = object.__new__(cls)
+    arch._init_tables(site, (), _RATINGS, _CATEGORIES, _CHARACTERS, _CLASS_TYPES, _CLASSES, _CHALLENGES, ())
+
+    # -- authors: the sample's members, then generated ones -------------------------
+    n_authors = n_authors if n_authors is not None else max(20, n_stories // 8)
+    members: list[Author] = list(_AUTHORS)
+    pennames = {a.penname.lower() for a in members}
+    uid = max(a.uid for a in members) + 1
+    while len(members) < n_authors:
+        r = rng.random()
+        if r < 0.45:
+            pen = f"{rng.choice(_G_FIRST)} {rng.choice(_G_LAST)}"
+        elif r < 0.85:
+            pen = f"{rng.choice(_G_HANDLE_A)}{rng.choice(_G_HANDLE_B)}" + (str(rng.randint(1, 99)) if rng.random() < 0.3 else "")
+        else:
+            pen = f"{rng.choice(_G_HANDLE_A)}_{rng.choice(_G_HANDLE_B)}"
+        if pen.lower() in pennames:
+            continue
+        pennames.add(pen.lower())
+        members.append(Author(uid, pen, "", f"Writes about {_plural(rng.choice(_G_NOUN).lower())} and {_plural(rng.choice(_G_NOUN).lower())}.",
+                              date(2004, 1, 1)))
+        uid += 1
+    writers = [a.uid for a in members if a.password is None]  # the demo login account only reads
+    weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(writers))]
+    rng.shuffle(writers)
+
+    # -- stories ------------------------------------------------------------------
+    start, end = datetime(2004, 1, 1), datetime(2013, 2, 28, 12, 0, 0)
+    span = int((end - start).total_seconds())
+    chars_by_cat: dict[int, list[int]] = {}
+    for ch in _CHARACTERS:
+        for c in _CATEGORIES:
+            if ch.catid in (-1, c.catid):
+                chars_by_cat.setdefault(c.catid, []).append(ch.charid)
+    genres = [c.classid for c in _CLASSES if c.type_id == 1]
+    warnings = [c.classid for c in _CLASSES if c.type_id == 2]
+    pairings = [c.classid for c in _CLASSES if c.type_id == 3]
+    names = [c.name for c in _CHARACTERS if c.charid != 11] + ["Maud", "Tobias", "Agnes", "Felix"]
+    titles: set[str] = set()
+    updated_seen: set[datetime] = set()
+
+    def title_for() -> str:
+        for _ in range(50):
+            k = rng.randrange(12)
+            adj, noun, noun2 = rng.choice(_G_ADJ), rng.choice(_G_NOUN), rng.choice(_G_NOUN)
+            t = (
+                f"The {adj} {noun}", f"{adj} {_plural(noun)}", f"A {noun} for {rng.choice(names)}",
+                f"{_plural(noun)} of {rng.choice(_G_PLACE)}", f"The {noun} at {rng.choice(_G_PLACE)}",
+                f"{rng.choice(names)}\u2019s {noun}", f"{rng.choice(_G_NUMBER)} {_plural(noun)}",
+                f"Of {_plural(noun)} and {_plural(noun2)}", f"What the {noun} Said", f"Beneath the {adj} {noun}",
+                f"\u201c{adj}\u201d \u2014 a {noun.lower()}", f"{adj} as a {noun}",
+            )[k]
+            if t.casefold() not in titles:
+                titles.add(t.casefold())
+                return t
+        t = f"The {rng.choice(_G_ADJ)} {rng.choice(_G_NOUN)} ({len(titles)})"
+        titles.add(t.casefold())
+        return t
+
+    def summary_for() -> str:
+        def one() -> str:
+            n1, n2 = rng.sample(names, 2)
+            return rng.choice(_G_SUMMARY).format(name=n1, name2=n2, noun=rng.choice(_G_NOUN).lower(),
+                                                 adj=rng.choice(_G_ADJ).lower(), place=rng.choice(_G_PLACE),
+                                                 yy=rng.randint(80, 99))
+        s = one()
+        return s + " " + one() if rng.random() < 0.25 else s
+
+    gated_rids = (4, 4, 4, 4, 4, 5, 5, 5, 6, 6)
+    stories: list[tuple[Story, list[NewChapter]]] = []
+    for sid in range(1, n_stories + 1):
+        author = rng.choices(writers, weights)[0]
+        nch = lo if (lo == 1 and rng.random() < one_shots) else rng.randint(lo, hi)
+        gaps = [rng.randint(2 * 86400, 75 * 86400) for _ in range(nch - 1)]
+        total = sum(gaps)
+        if total > span - 86400:
+            gaps = [g * (span - 86400) // (total + 1) for g in gaps]
+            total = sum(gaps)
+        pub = start + timedelta(seconds=rng.randrange(0, span - total))
+        upd = pub + timedelta(seconds=total)
+        while upd in updated_seen:
+            upd += timedelta(seconds=1)
+        updated_seen.add(upd)
+        catn = 1 if rng.random() < 0.85 else 2
+        catids = tuple(sorted(rng.sample([c.catid for c in _CATEGORIES], catn)))
+        pool = sorted({x for c in catids for x in chars_by_cat[c]})
+        charids = tuple(rng.sample(pool, min(len(pool), rng.choice((0, 1, 1, 2, 2, 3)))))
+        classids = tuple(rng.sample(genres, rng.choice((1, 1, 2)))) + (rng.choice(warnings),)
+        if rng.random() < 0.6:
+            classids += (rng.choice(pairings),)
+        rid = rng.choice(gated_rids) if rng.random() < gated else rng.choice((1, 1, 2, 2, 2, 3, 3))
+        coauthors: tuple[int, ...] = ()
+        if rng.random() < 0.02:
+            other = rng.choice(writers)
+            if other != author:
+                coauthors = (other,)
+        round_robin = nch >= 3 and rng.random() < 0.005
+        chs = []
+        for i in range(1, nch + 1):
+            plain = rng.random() < 0.1
+            target = rng.randint(chapter_bytes[0], max(chapter_bytes[0], chapter_bytes[1] - 150))
+            ctitle = f"Chapter {i}" if rng.random() < 0.4 else rng.choice((
+                f"The {rng.choice(_G_NOUN)}", f"{rng.choice(_G_ADJ)} {rng.choice(_G_NOUN)}",
+                _plural(rng.choice(_G_NOUN)), f"In {rng.choice(_G_PLACE)}"))
+            if nch == 1:
+                ctitle = ""  # one-shots: the chapter is titled like the story (below)
+            chs.append(NewChapter(
+                ctitle,
+                _g_chapter_text(rng, target, plain),
+                notes=rng.choice(_G_NOTES) if rng.random() < 0.12 else "",
+                end_notes=rng.choice(_G_NOTES) if rng.random() < 0.08 else "",
+                uid=rng.choice(writers) if round_robin and i > 1 else None,
+            ))
+        title = title_for()
+        if nch == 1:
+            chs[0] = replace(chs[0], title=title)
+        story = Story(
+            sid=sid, title=title, author_uids=(author, *coauthors), summary=summary_for(),
+            **arch._story_fields(rid, catids, charids, classids),
+            challenges=(rng.choice((1, 2)),) if rng.random() < 0.02 else (), series=(),
+            completed=rng.random() < (0.95 if nch == 1 else 0.6),
+            published=pub.date(), updated=upd.date(), published_at=pub, updated_at=upd,
+            read_count=int(rng.lognormvariate(6.0, 1.0)) + nch * 10, review_count=0, score=0,
+            featured=rng.random() < 0.01, retired=rng.random() < 0.005, round_robin=round_robin,
+            story_notes=rng.choice(_G_NOTES) if rng.random() < 0.1 else "",
+            validated=True, chapters=(), summary_stored_ncr=rng.random() < 0.5,
+        )
+        stories.append((story, chs))
+    for sid in rng.sample(range(1, n_stories + 1), min(unvalidated, n_stories)):
+        s, chs = stories[sid - 1]
+        stories[sid - 1] = (replace(s, validated=False), chs)
+
+    # chapids in posting order: chapter k of a story is posted on its own date, the
+    # dates interleave between stories, so the ids do too.
+    postings = []
+    for s, chs in stories:
+        n = len(chs)
+        for i in range(1, n + 1):
+            when = s.published_at + (s.updated_at - s.published_at) * (i - 1) / max(1, n - 1)
+            postings.append((when, s.sid, i))
+    postings.sort()
+    chapid_of = {(sid, i): 101 + k for k, (_, sid, i) in enumerate(postings)}
+    rev = random.Random(f"efiction-sample/generated/{seed}/reviews")
+    for s, chs in stories:
+        built = []
+        for i, c in enumerate(chs, start=1):
+            reviews = rev.choice((0, 0, 0, 1, 1, 2, 3))
+            built.append(_make_chapter(chapid_of[(s.sid, i)], s.sid, i, c, s.uid, review_count=reviews,
+                                       score=rev.choice((6, 7, 8, 9, 10)) if reviews else 0))
+        arch.stories[s.sid] = _with_chapters(s, built)
+
+    # -- series: a few runs of stories by one author, in publication order --------------
+    by_author: dict[int, list[Story]] = {}
+    for s in arch.stories.values():
+        by_author.setdefault(s.uid, []).append(s)
+    candidates = sorted(u for u, v in by_author.items() if len(v) >= 3)
+    rng.shuffle(candidates)
+    seriesid = 1
+    in_series: dict[int, list[int]] = {}
+    for u in candidates[: max(1, n_stories // 30)]:
+        own = sorted(by_author[u], key=lambda s: s.published_at)
+        k = min(len(own), rng.randint(2, 5))
+        first = rng.randrange(0, len(own) - k + 1)
+        sids = tuple(s.sid for s in own[first:first + k])
+        arch.series[seriesid] = Series(
+            seriesid, f"The {rng.choice(_G_ADJ)} {rng.choice(_G_NOUN)} {rng.choice(_G_SERIES)}", u,
+            summary_for(), sids, open=rng.choice((0, 1, 2)), review_count=rng.choice((0, 0, 1, 2, 3)))
+        for sid in sids:
+            in_series.setdefault(sid, []).append(seriesid)
+        seriesid += 1
+    for sid, ids in in_series.items():
+        arch.stories[sid] = replace(arch.stories[sid], series=tuple(ids))
+
+    # -- members' dates follow their first story ------------------------------------------
+    first_story: dict[int, datetime] = {}
+    for s in arch.stories.values():
+        for u in s.author_uids:
+            first_story[u] = min(first_story.get(u, s.published_at), s.published_at)
+    for a in members:
+        since = a.member_since
+        if a.uid in first_story:
+            since = min(since, (first_story[a.uid] - timedelta(days=rng.randint(0, 400))).date())
+        elif a.uid > max(x.uid for x in _AUTHORS):
+            since = (start + timedelta(days=rng.randint(0, 3300))).date()
+        arch.authors[a.uid] = replace(a, member_since=since)
+
+    arch.stories = dict(sorted(arch.stories.items()))
+    arch._finish()
+    return arch
+
+
+ARCHIVE = Archive().freeze()
 
 
 def get_archive() -> Archive:

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Iterable, Sequence
 
-from .archive import Archive, Chapter, Series, Story, is_plain_text, nl2br2
+from .archive import Archive, Chapter, Series, Site, Story, is_plain_text, nl2br2, sort_by_title, sort_by_update
 
 # ---------------------------------------------------------------------------
 # Viewer state (what the PHP session/cookies say about the visitor)
@@ -337,7 +337,11 @@ class Renderer:
         self.a = archive
         self.ipp = items_per_page
         self.site_url = site_url.rstrip("/")  # the eFiction `url` setting (printable, RSS)
-        self.site = archive.site
+
+    @property
+    def site(self) -> Site:
+        """The archive's settings, read live: its clock (``now``) can change."""
+        return self.a.site
 
     # ------------------------------------------------------------------ frame
 
@@ -974,9 +978,9 @@ class Renderer:
         pen = author.penname if author else ""
         stories = self.a.stories_by(uid)
         if sort == "update":
-            stories = sorted(stories, key=lambda s: s.updated_at, reverse=True)
+            stories = sort_by_update(stories)
         else:
-            stories = sorted(stories, key=lambda s: (s.title.casefold(), s.sid))
+            stories = sort_by_title(stories)
         series = [s for s in self.a.series.values() if s.uid == uid]
         challenges = [c for c in self.a.challenges.values() if c.uid == uid]
         inner = _fill(
@@ -1195,7 +1199,7 @@ class Renderer:
         a = self.a
         listed = a.listed_stories()
         featured = [s for s in listed if s.featured]
-        recent = sorted(listed, key=lambda s: s.updated_at, reverse=True)[:1]
+        recent = a.by_update()[:1]
         random_story = [listed[(len(listed) * 7) // 11]]  # "random", but fixed
         members = sorted(a.authors.values(), key=lambda m: m.member_since)
         newest = members[-1]
@@ -1284,7 +1288,7 @@ class Renderer:
         out += f"<title>{xmlentities(self.site.sitename)}</title>\n"
         out += f"<managingEditor>{self.site.siteemail}</managingEditor>\n"
         out += f"<webMaster>{self.site.siteemail}</webMaster>\n<language>en</language>\n"
-        stories = sorted(self.a.listed_stories(), key=lambda s: s.updated_at, reverse=True)[:20]
+        stories = self.a.by_update()[:20]
         for s in stories:
             authors = ", ".join(strip_tags(xmlentities(self.penname(u))) for u in s.author_uids)
             out += (

@@ -16,7 +16,14 @@ Usage::
     with SampleArchive() as site:
         urllib.request.urlopen(site.base_url + "browse.php?type=titles")
 
-or ``python -m mirror.sample.server --port 8080``.
+or ``python -m mirror.sample.server --port 8080`` (``--generate 1000`` serves
+``Archive.generated(1000)``).
+
+Content that changes while the server runs: serve a copy and change it,
+``SampleArchive(archive=ARCHIVE.copy())`` then ``site.archive.add_chapter(...)``
+(see :class:`~mirror.sample.archive.Archive`); the next request shows it.
+Rendered GET pages are cached per (script, query, visitor state) and archive
+:attr:`~mirror.sample.archive.Archive.version`, so any change invalidates them.
 """
 
 from __future__ import annotations
@@ -31,13 +38,14 @@ import socket
 import struct
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
-from .archive import ARCHIVE, Archive
+from .archive import ARCHIVE, Archive, sort_by_title, sort_by_update
 from .render import (
     ACCESSDENIED,
     ACTIONSUCCESSFUL,
@@ -171,15 +179,32 @@ def _parse_form(content_type: str, body: bytes) -> dict[str, str]:
 
 
 class SampleArchive:
-    """A sample eFiction 3.5 site on a loopback port (ThreadingHTTPServer in a daemon thread)."""
+    """A sample eFiction 3.5 site on a loopback port (ThreadingHTTPServer in a daemon thread).
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, items_per_page: int = 10,
-                 robots: bool = True, archive: Archive | None = None) -> None:
+    ``archive``: what to serve (default: the frozen :data:`~mirror.sample.archive.ARCHIVE`);
+    pass ``ARCHIVE.copy()`` or ``Archive.generated(n)`` to change it while serving.
+    ``items_per_page``: the eFiction ``itemsperpage`` setting; default: the archive's own
+    (10 for the sample, eFiction's 25 for a generated archive).  ``count_reads``: every
+    chapter view adds one to the story's read count, as on a real site (off by default so
+    that the ground truth does not drift; needs a mutable archive).
+    ``cache_bytes``: budget of the rendered-page cache (0 disables it).
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, items_per_page: int | None = None,
+                 robots: bool = True, archive: Archive | None = None, count_reads: bool = False,
+                 cache_bytes: int = 64 << 20) -> None:
         self.host = host
         self.port = port
-        self.items_per_page = items_per_page
+        self.archive = archive if archive is not None else ARCHIVE
+        self.items_per_page = items_per_page if items_per_page is not None else self.archive.site.items_per_page
         self.robots = robots
-        self.archive = archive or ARCHIVE
+        if count_reads and self.archive.frozen:
+            raise ValueError("count_reads needs a mutable archive (ARCHIVE.copy())")
+        self.count_reads = count_reads
+        self.cache_bytes = cache_bytes
+        self._cache: OrderedDict[tuple, tuple[tuple[int, int], Response]] = OrderedDict()
+        self._cache_size = 0
+        self._cache_lock = threading.Lock()
         self.base_url = ""
         self.requests: list[RequestRecord] = []
         # Fault injection: each callable may answer a request in place of the archive
@@ -191,7 +216,7 @@ class SampleArchive:
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()  # wakes up handlers sleeping on a Response.delay
-        self.renderer = Renderer(self.archive, items_per_page=items_per_page)
+        self.renderer = Renderer(self.archive, items_per_page=self.items_per_page)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -205,6 +230,9 @@ class SampleArchive:
         self.port = httpd.server_address[1]
         self.base_url = f"http://{self.host}:{self.port}{PREFIX}"
         self.renderer.site_url = self.base_url.rstrip("/")
+        with self._cache_lock:  # pages name the port (printable, RSS)
+            self._cache.clear()
+            self._cache_size = 0
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"sample-efiction-{self.port}", daemon=True)
         self._thread.start()
@@ -307,7 +335,7 @@ class SampleArchive:
         session = self._get_session(req)
         if script != "rss.php":
             self._apply_header_php(req, session)
-        resp = handler(self, req, session)
+        resp = self._cached_page(script, req, session, handler)
         resp.headers[:0] = [
             ("X-Powered-By", "PHP/5.6.40"),
             ("Set-Cookie", f"PHPSESSID={session.sid}; path=/"),
@@ -315,6 +343,38 @@ class SampleArchive:
             ("Cache-Control", "no-store, no-cache, must-revalidate, post-check=0, pre-check=0"),
             ("Pragma", "no-cache"),
         ]
+        return resp
+
+    def _cached_page(self, script: str, req: Request, session: Session,
+                     handler: Callable[["SampleArchive", Request, Session], Response]) -> Response:
+        """handler(req, session), from the page cache when the same page was rendered for the
+        same visitor state and archive version (GET only; not user.php, which changes state)."""
+        if (not self.cache_bytes or req.method != "GET" or script == "user.php"
+                or (self.count_reads and script == "viewstory.php")):
+            return handler(self, req, session)
+        v = self._viewer(session)
+        key = (script, tuple(req.get.items()), v.uid, v.warned, v.ageconsent, v.member_ageconsent)
+        # Read before rendering: a change during it makes a new version, so no stale page is kept.
+        version = (id(self.archive), self.archive.version)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == version:
+                self._cache.move_to_end(key)
+                r = hit[1]
+                return Response(r.status, r.body, r.content_type, list(r.headers))
+        resp = handler(self, req, session)
+        if resp.delay or resp.reset or resp.truncate_to is not None or len(resp.body) > self.cache_bytes // 8:
+            return resp
+        stored = Response(resp.status, resp.body, resp.content_type, list(resp.headers))
+        with self._cache_lock:
+            old = self._cache.pop(key, None)
+            if old is not None:
+                self._cache_size -= len(old[1].body)
+            self._cache[key] = (version, stored)
+            self._cache_size += len(stored.body)
+            while self._cache_size > self.cache_bytes and self._cache:
+                _, (_, dropped) = self._cache.popitem(last=False)
+                self._cache_size -= len(dropped.body)
         return resp
 
     def _not_found(self, path: str) -> Response:
@@ -378,7 +438,10 @@ class SampleArchive:
             return self._html(self.renderer.printable_page(story, chapter, viewer))
         if not php_empty(g.get("index")):
             return self._html(self.renderer.index_page(story, textsize, viewer))
-        return self._html(self.renderer.chapter_page(story, chapter, textsize, viewer))
+        page = self.renderer.chapter_page(story, chapter, textsize, viewer)
+        if self.count_reads:
+            a.record_read(story.sid)  # count = count + 1, after the page was built (as in PHP)
+        return self._html(page)
 
     def _browse_php(self, req: Request, session: Session) -> Response:
         viewer = self._viewer(session)
@@ -496,9 +559,9 @@ class SampleArchive:
             else:
                 stories = [s for s in stories if s.title.lower().startswith(let.lower())]
         if sort_update:
-            stories = sorted(stories, key=lambda s: s.updated_at, reverse=True)
+            stories = sort_by_update(stories)  # ORDER BY updated DESC (ties: by title)
         else:
-            stories = sorted(stories, key=lambda s: (s.title.casefold(), s.sid))
+            stories = sort_by_title(stories)
 
         sortform = r.sortform(
             f"browse.php?type={type_}&amp;" + "&amp;".join(terms_list),
@@ -659,10 +722,16 @@ def main(argv: list[str] | None = None) -> int:
                                 description="Serve the bundled sample eFiction 3.5 archive.")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
-    p.add_argument("--items-per-page", type=int, default=10)
+    p.add_argument("--items-per-page", type=int, default=None,
+                   help="eFiction itemsperpage (default: 10 for the sample, 25 for --generate)")
     p.add_argument("--no-robots", action="store_true", help="serve no robots.txt (404, like a stock install)")
+    p.add_argument("--generate", type=int, metavar="N", default=None,
+                   help="serve a generated archive of N stories instead of the sample")
+    p.add_argument("--seed", type=int, default=0, help="seed of --generate (default 0)")
     args = p.parse_args(argv)
-    site = SampleArchive(args.host, args.port, items_per_page=args.items_per_page, robots=not args.no_robots)
+    archive = Archive.generated(args.generate, seed=args.seed) if args.generate else None
+    site = SampleArchive(args.host, args.port, items_per_page=args.items_per_page, robots=not args.no_robots,
+                         archive=archive)
     site.start()
     print(site.base_url, flush=True)
     try:

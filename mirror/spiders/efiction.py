@@ -21,9 +21,10 @@ from scrapy.http import Response
 
 from mirror import signals, urls
 from mirror.items import Page, StoryPages
-from mirror.parsing.efiction import (ParseError, detect_gate, looks_like_efiction, parse_listing,
-                                     printable_chapter_numbers)
+from mirror.parsing.efiction import (ParseError, detect_gate, index_chapter_numbers, looks_like_efiction,
+                                     parse_listing, printable_chapter_numbers)
 from mirror.profiles import credentials, find_profile
+from mirror.sync import fingerprint
 
 LOGIN_FAILED = "the login failed"
 
@@ -33,6 +34,11 @@ def to_page(response: Response, kind: str) -> Page:
                for key, values in response.headers.items()}
     return Page(url=response.url, status=response.status, headers=headers,
                 body=response.body, kind=kind)
+
+
+def _offset(url: str) -> int:
+    value = urls.script_and_query(url)[1].get("offset", "0")
+    return int(value) if value.isdigit() else 0
 
 
 def failure_reason(failure) -> str:
@@ -58,6 +64,7 @@ class EfictionSpider(scrapy.Spider):
         self.seen: set[int] = set()
         self.skip_story_ids: set[int] = set()  # done by an interrupted run: set when resuming
         self.login_problem: str | None = None
+        self.listing_complete = False  # True once every listing page was read
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -89,10 +96,18 @@ class EfictionSpider(scrapy.Spider):
         else:
             yield self._first_listing()
 
+    @property
+    def resync(self) -> bool:
+        plan = getattr(self, "sync_plan", None)
+        return plan is not None and plan.strategy == "resync"
+
     def _first_listing(self) -> scrapy.Request:
-        # offset=0 spelled out, so the "page 1" link in #pagelinks is seen as this same page
-        return scrapy.Request(urls.titles_url(self.base_url, offset=0), callback=self.parse_listing,
-                              errback=self.listing_failed, cb_kwargs={"first": True})
+        # offset=0 spelled out, so the "page 1" link in #pagelinks is seen as this same page;
+        # a re-sync reads the listing newest first, and stops when it reaches what it has
+        url = urls.titles_url(self.base_url, offset=0, sort="update" if self.resync else None)
+        self.listing_complete = True  # until a listing page fails or a re-sync stops early
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
+                              cb_kwargs={"first": True})
 
     def after_login(self, response: Response):
         body = response.body
@@ -122,7 +137,10 @@ class EfictionSpider(scrapy.Spider):
         if first and not listing.entries and not looks_like_efiction(page):
             self.crawler.stats.set_value("mirror/not_efiction", response.url)
             raise CloseSpider("not_efiction")
-        fresh = []
+        fresh, unchanged, past = [], {}, False
+        plan = getattr(self, "sync_plan", None)
+        if first and self.resync:
+            yield from self._retries(plan.retry - {e.story_id for e in listing.entries})
         for entry in listing.entries:
             if entry.story_id in self.seen:
                 continue
@@ -130,6 +148,12 @@ class EfictionSpider(scrapy.Spider):
             self.crawler.stats.inc_value("mirror/stories/discovered")
             if entry.story_id in self.skip_story_ids:
                 self.crawler.stats.inc_value("mirror/stories/skipped_resumed")
+                continue
+            if self.resync and plan.known.get(entry.story_id) == fingerprint(entry.story):
+                unchanged[entry.story_id] = (entry.story.read_count, entry.story.review_count)
+                # newest first: past an unchanged story older than the last sync, all are older
+                past |= plan.floor is not None and entry.story.updated is not None \
+                    and entry.story.updated < plan.floor
                 continue
             fresh.append(entry.story_id)
             capture = StoryPages(site=self.base_url, story_id=entry.story_id,
@@ -139,11 +163,40 @@ class EfictionSpider(scrapy.Spider):
                                       self.parse_index, capture, gate=entry.gate,
                                       chapters=entry.story.chapter_count)
         self.crawler.signals.send_catch_log(signals.stories_discovered, story_ids=fresh)
-        for url in listing.page_urls:
-            if urls.is_allowed(url, self.base_url):
-                yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
+        if unchanged:
+            self.crawler.stats.inc_value("mirror/stories/unchanged", len(unchanged))
+            self.crawler.stats.inc_value("mirror/stories/unchanged_not_fetched", len(unchanged))
+            self.crawler.signals.send_catch_log(signals.stories_unchanged, counts=unchanged)
+        pages = [u for u in listing.page_urls if urls.is_allowed(u, self.base_url)]
+        if self.resync:
+            # one page at a time, newest first, until a page shows an unchanged story updated
+            # before the last sync (less the margin): everything after it is older still
+            here = _offset(response.url)
+            later = sorted((u for u in pages if _offset(u) > here), key=_offset)[:1]
+            if later and past:
+                self.listing_complete = False
+                self.crawler.stats.set_value("mirror/resync/stopped_at_offset", here)
+                self.logger.info("re-sync: stopping at listing offset %s, past stories updated before %s",
+                                 here, plan.floor)
+                later = []
+            pages = later
+        for url in pages:
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
+
+    def _retries(self, story_ids: set[int]) -> Iterator[scrapy.Request]:
+        """Stories the last run could not finish, fetched by id wherever the listing has them now
+        (a gate, if any, is passed when the index shows it)."""
+        for sid in sorted(story_ids - self.seen - self.skip_story_ids):
+            self.seen.add(sid)
+            self.crawler.stats.inc_value("mirror/stories/retried")
+            self.crawler.signals.send_catch_log(signals.stories_discovered, story_ids=[sid])
+            capture = StoryPages(site=self.base_url, story_id=sid, date_format=self.date_format,
+                                 login_problem=self.login_problem)
+            yield self._story_request(urls.index_url(self.base_url, sid), self.parse_index, capture,
+                                      gate={}, chapters=None)
 
     def listing_failed(self, failure):
+        self.listing_complete = False
         self.crawler.stats.inc_value("mirror/listing/failed")
         self._failure("listing", failure.request.url, failure)
         self.logger.error("could not read the story listing %s: %s", failure.request.url,
@@ -183,6 +236,8 @@ class EfictionSpider(scrapy.Spider):
         if shown is not None:  # members only, access denied, error: the pipeline records why
             yield capture
             return
+        if chapters is None:  # not from a listing: count the index's chapter list
+            chapters = len(index_chapter_numbers(page, capture.story_id)) or None
         if self.use_printable:
             yield self._story_request(urls.printable_url(self.base_url, capture.story_id, gate),
                                       self.parse_printable, capture, errback=self.printable_failed,

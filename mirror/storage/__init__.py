@@ -6,6 +6,7 @@ Typical use::
 
     with Store(database_url(None)) as store:
         result = store.upsert_story(story)   # "new" | "changed" | "unchanged"
+        events = store.story_history(story.site, story.story_id)   # what the site said over time
 """
 
 from .models import (
@@ -13,14 +14,17 @@ from .models import (
     Base,
     ChapterAuthorRow,
     ChapterRow,
+    ChapterVersionRow,
     CrawlRun,
     CrawlStory,
     NAMING_CONVENTION,
     SeriesRow,
     SiteRow,
     StoryAuthorRow,
+    StoryEventRow,
     StoryRow,
     StorySeriesRow,
+    StoryVersionRow,
     TABLE_NAMES,
     UTCDateTime,
 )
@@ -36,6 +40,7 @@ from .store import (
     Store,
     database_url,
     json_safe,
+    parse_story_url,
 )
 
 __all__ = [
@@ -43,6 +48,7 @@ __all__ = [
     "Base",
     "ChapterAuthorRow",
     "ChapterRow",
+    "ChapterVersionRow",
     "CrawlRun",
     "CrawlStory",
     "DATABASE_URL_ENV",
@@ -55,8 +61,10 @@ __all__ = [
     "StorageError",
     "Store",
     "StoryAuthorRow",
+    "StoryEventRow",
     "StoryRow",
     "StorySeriesRow",
+    "StoryVersionRow",
     "TABLE_NAMES",
     "UPSERT_CHANGED",
     "UPSERT_NEW",
@@ -64,4 +72,5 @@ __all__ = [
     "UTCDateTime",
     "database_url",
     "json_safe",
+    "parse_story_url",
 ]

@@ -250,6 +250,71 @@ class ChapterAuthorRow(Base):
     author: Mapped[AuthorRow] = relationship(lazy="joined", innerjoin=True)
 
 
+class StoryVersionRow(Base):
+    """One version of a story's metadata, as the site showed it from ``first_seen`` to ``last_seen``.
+
+    ``data`` (column ``metadata``) holds every field of the story item except its chapters,
+    the crawl cost (``requests``), parse warnings and the drifting counters (``read_count``,
+    ``review_count``); ``content_hash`` is the SHA-256 of its canonical JSON.  The newest
+    row (highest ``id``) of a story is its current version; older rows are never deleted.
+    """
+
+    __tablename__ = "story_versions"
+    __table_args__ = (Index(None, "story_pk"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_pk: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column("metadata", JSON)
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ChapterVersionRow(Base):
+    """One version of a chapter (by its ``number`` in the story): title, notes, end notes, text.
+
+    ``content_hash`` is the SHA-256 of the canonical JSON of those four fields.  The newest
+    row (highest ``id``) for a number is the version the ``chapters`` table holds; versions
+    of a chapter the site removed stay.
+    """
+
+    __tablename__ = "chapter_versions"
+    __table_args__ = (Index(None, "story_pk", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_pk: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    chapter_id: Mapped[int | None] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str]
+    notes_html: Mapped[str]
+    end_notes_html: Mapped[str]
+    text_html: Mapped[str]
+    word_count: Mapped[int | None] = mapped_column(Integer)  # the site's count for this version
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StoryEventRow(Base):
+    """A history event that is not a new version: the story left the site (``removed``),
+    came back (``restored``), or lost a chapter (``chapter_removed``, with its number)."""
+
+    __tablename__ = "story_events"
+    __table_args__ = (
+        Index(None, "story_pk"),
+        CheckConstraint("kind IN ('removed', 'restored', 'chapter_removed')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_pk: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    chapter_number: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id", ondelete="SET NULL"), default=None
+    )
+
+
 class CrawlRun(Base):
     """One crawl of one site: when, how it ended, and what it found."""
 

@@ -18,6 +18,10 @@ Design notes
   reads are real transactions and writers queue on the busy timeout instead
   of failing on a lock upgrade.
 * Tables are created (``create_all``) on first use.
+* History is never thrown away: :meth:`Store.upsert_story` keeps every version
+  of a story's metadata (``story_versions``) and of each chapter
+  (``chapter_versions``), compared by SHA-256 so an unchanged re-store only
+  moves ``last_seen``; removals are events (``story_events``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import hashlib
+import html
 import json
 import logging
 import math
@@ -35,8 +41,9 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -61,13 +68,16 @@ from .models import (
     Base,
     ChapterAuthorRow,
     ChapterRow,
+    ChapterVersionRow,
     CrawlRun,
     CrawlStory,
     SeriesRow,
     SiteRow,
     StoryAuthorRow,
+    StoryEventRow,
     StoryRow,
     StorySeriesRow,
+    StoryVersionRow,
     utcnow,
 )
 
@@ -368,15 +378,121 @@ def _normalise(story: Story) -> tuple[Story, dict[int, Author]]:
 
 
 def _same_content(a: Story, b: Story) -> bool:
-    """Equal in every field except ``requests`` (crawl cost), ``warnings`` (parse notes) and the
+    """Equal in every field except ``requests`` (crawl cost), ``warnings`` (parse notes), the
+    drifting counters ``read_count`` and ``review_count`` (they change on every visit), and the
     chapters' ``source_url`` (which page gave the text: the same text from another route is
     not a change, and the stored URL keeps saying where the stored text came from)."""
 
     def content(story: Story) -> Story:
         chapters = [dataclasses.replace(c, source_url="") for c in story.chapters]
-        return dataclasses.replace(story, requests=0, warnings=[], chapters=chapters)
+        return dataclasses.replace(story, requests=0, warnings=[], read_count=None, review_count=None,
+                                   chapters=chapters)
 
     return content(a) == content(b)
+
+
+# --------------------------------------------------------------------------
+# History: versions of metadata and chapters
+# --------------------------------------------------------------------------
+
+# Metadata fields too long to show old -> new in a history line.
+LONG_FIELDS = {"summary_html": "summary", "story_notes_html": "story notes"}
+_IN_CHUNK = 500  # ids per IN (...) list
+
+
+def _content_hash(data: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of *data*: sorted keys, no spaces, UTF-8."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def story_metadata(story: Story) -> dict[str, Any]:
+    """The versioned metadata of a story: every field except ``site``/``story_id`` (identity),
+    ``chapters``, ``requests``, ``warnings``, ``read_count`` and ``review_count``; JSON types,
+    ordered lists as arrays (as in the ``stories`` columns)."""
+    columns = json_safe(_story_columns(story))
+    for drifting in ("read_count", "review_count"):
+        columns.pop(drifting)
+    return {**columns,
+            "authors": [{"id": a.id, "name": a.name, "url": a.url} for a in story.authors],
+            "series": [{"id": s.id, "title": s.title, "url": s.url} for s in story.series]}
+
+
+def chapter_content(chapter: Chapter) -> dict[str, Any]:
+    """The versioned content of a chapter: title, notes, end notes and text."""
+    return {
+        "title": chapter.title,
+        "notes_html": chapter.notes_html,
+        "end_notes_html": chapter.end_notes_html,
+        "text_html": chapter.text_html,
+    }
+
+
+def _chapter_version(story_pk: int, chapter: Chapter, digest: str, first: dt.datetime,
+                     last: dt.datetime) -> ChapterVersionRow:
+    return ChapterVersionRow(story_pk=story_pk, number=chapter.number, chapter_id=chapter.id,
+                             content_hash=digest, word_count=chapter.word_count, first_seen=first,
+                             last_seen=last, **chapter_content(chapter))
+
+
+def _count_words(text_html: str) -> int:
+    return len(html.unescape(re.sub(r"<[^>]+>", " ", text_html or "")).split())
+
+
+def _words(version: ChapterVersionRow) -> int:
+    """The site's word count of a chapter version, else the words of its text."""
+    return version.word_count if version.word_count is not None else _count_words(version.text_html)
+
+
+def _metadata_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Fields that differ, in field order: ``{"field", "old", "new"}``, or for long fields
+    (summary, story notes) ``{"field", "note": "summary changed"}``."""
+    changes = []
+    for name in dict.fromkeys([*old, *new]):
+        before, after = old.get(name), new.get(name)
+        if before == after:
+            continue
+        if name in LONG_FIELDS:
+            changes.append({"field": name, "note": f"{LONG_FIELDS[name]} changed"})
+        else:
+            changes.append({"field": name, "old": before, "new": after})
+    return changes
+
+
+_CHAPTER_PARTS = (("title", "title"), ("notes_html", "notes"), ("end_notes_html", "end notes"),
+                  ("text_html", "text"))
+
+
+def parse_story_url(url: str) -> tuple[str, int] | None:
+    """``http://host/path/viewstory.php?sid=N&...`` -> ``("http://host/path/", N)``, else ``None``.
+
+    The host is lower-cased (as site base URLs are stored); other parameters are ignored.
+    """
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    directory, _, script = parts.path.rpartition("/")
+    if script.lower() != "viewstory.php":
+        return None
+    query = parts.query.replace("&amp;", "&")
+    sids = [v for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() == "sid"]
+    if not sids or not sids[0].strip().isdigit():
+        return None
+    base = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), directory + "/", "", ""))
+    return base, int(sids[0].strip())
+
+
+def _check_aware(when: dt.datetime, name: str) -> dt.datetime:
+    if not isinstance(when, dt.datetime) or when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, not {when!r}")
+    return when.astimezone(dt.timezone.utc)
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _IN_CHUNK):
+        yield ids[start : start + _IN_CHUNK]
 
 
 # --------------------------------------------------------------------------
@@ -544,9 +660,17 @@ class Store:
 
         Returns ``"new"`` (not stored before), ``"changed"`` (any stored field
         differs, including an author's or series' name) or ``"unchanged"``.
-        ``requests`` and ``last_fetched`` are updated either way but are not
-        content.  Chapters missing from *story* are deleted.  Idempotent and
-        safe to retry.  Raises :class:`ValueError` for an invalid item.
+        ``requests``, ``last_fetched``, ``read_count`` and ``review_count`` are
+        updated either way but are not content (the counters drift on every
+        visit).  Chapters missing from *story* are deleted from ``chapters``.
+
+        History, in the same transaction: new metadata or chapter content
+        (title, notes, end notes, text) becomes a new row of ``story_versions`` /
+        ``chapter_versions`` and the earlier versions stay; content equal to the
+        current version only moves its ``last_seen``; a chapter that left the
+        story gets a ``chapter_removed`` event in ``story_events``.
+
+        Idempotent and safe to retry.  Raises :class:`ValueError` for an invalid item.
         """
         norm, authors = _normalise(story)
         return self._write(lambda session: self._upsert(session, norm, authors))
@@ -561,6 +685,9 @@ class Store:
             .options(*_story_load_options())
         )
         stored = _row_to_story(story.site, row) if row is not None else None
+        # Chapters this fetch actually read (not carried over from an earlier crawl below).
+        seen = {c.number for c in story.chapters if c.text_html or story.status != STATUS_INCOMPLETE}
+        before = (row.last_changed, row.last_fetched) if row is not None else (now, now)
         if stored is not None and story.status == STATUS_RESTRICTED and not story.chapters:
             # A story that became members-only keeps the text we preserved while it was public.
             story.chapters = stored.chapters
@@ -571,6 +698,9 @@ class Store:
         if stored is not None and _same_content(stored, story):
             row.last_fetched = now
             row.requests = story.requests
+            row.read_count = story.read_count  # counters drift: kept current, never a change
+            row.review_count = story.review_count
+            self._record_versions(session, row.id, stored, story, seen, now, *before)
             return UPSERT_UNCHANGED
 
         author_pks = self._upsert_named(session, AuthorRow, "author_id", site_pk, {
@@ -634,7 +764,79 @@ class Store:
                 "author_pk",
             )
         session.flush()
+        self._record_versions(session, row.id, stored, story, seen, now, *before)
         return result
+
+    @staticmethod
+    def _record_versions(session: Session, story_pk: int, stored: Story | None, story: Story,
+                         seen: set[int], now: dt.datetime, stored_since: dt.datetime,
+                         stored_until: dt.datetime) -> None:
+        """Keep the history of one story in step with what was just written.
+
+        Content whose hash equals the current version only moves that version's ``last_seen``
+        (chapters only when this fetch read them); new content becomes a new version.  A
+        story stored before versions existed first gets its stored content as a version
+        (seen from its ``last_changed`` to its ``last_fetched``), so a change is never lost.
+        Chapters that left the story get a ``chapter_removed`` event; their versions stay.
+        """
+        stored_numbers = {c.number for c in stored.chapters} if stored is not None else set()
+
+        # ---- metadata
+        meta = story_metadata(story)
+        digest = _content_hash(meta)
+        current = session.execute(
+            select(StoryVersionRow.id, StoryVersionRow.content_hash)
+            .where(StoryVersionRow.story_pk == story_pk)
+            .order_by(StoryVersionRow.id.desc())
+            .limit(1)
+        ).first()
+        if current is None and stored is not None:
+            old_meta = story_metadata(stored)
+            backfill = StoryVersionRow(story_pk=story_pk, content_hash=_content_hash(old_meta),
+                                       data=old_meta, first_seen=stored_since, last_seen=stored_until)
+            session.add(backfill)
+            session.flush()
+            current = (backfill.id, backfill.content_hash)
+        if current is not None and current[1] == digest:
+            session.execute(update(StoryVersionRow).where(StoryVersionRow.id == current[0])
+                            .values(last_seen=now).execution_options(synchronize_session=False))
+        else:
+            session.add(StoryVersionRow(story_pk=story_pk, content_hash=digest, data=meta,
+                                        first_seen=now, last_seen=now))
+
+        # ---- chapters
+        latest: dict[int, tuple[int, str]] = {}
+        for version_id, number, version_hash in session.execute(
+            select(ChapterVersionRow.id, ChapterVersionRow.number, ChapterVersionRow.content_hash)
+            .where(ChapterVersionRow.story_pk == story_pk)
+            .order_by(ChapterVersionRow.id)
+        ):
+            latest[number] = (version_id, version_hash)
+        if stored is not None:
+            missing = [c for c in stored.chapters if c.number not in latest]
+            backfills = [_chapter_version(story_pk, c, _content_hash(chapter_content(c)),
+                                          stored_since, stored_until) for c in missing]
+            session.add_all(backfills)
+            if backfills:
+                session.flush()
+            for row in backfills:
+                latest[row.number] = (row.id, row.content_hash)
+        bump: list[int] = []
+        for chapter in story.chapters:
+            digest = _content_hash(chapter_content(chapter))
+            current = latest.get(chapter.number)
+            if chapter.number in stored_numbers and current is not None and current[1] == digest:
+                if chapter.number in seen:
+                    bump.append(current[0])
+            else:  # new, changed, or back after a removal
+                session.add(_chapter_version(story_pk, chapter, digest, now, now))
+        for chunk in _chunks(bump):
+            session.execute(update(ChapterVersionRow).where(ChapterVersionRow.id.in_(chunk))
+                            .values(last_seen=now).execution_options(synchronize_session=False))
+        gone = stored_numbers - {c.number for c in story.chapters}
+        session.add_all(StoryEventRow(story_pk=story_pk, kind="chapter_removed", chapter_number=n, at=now)
+                        for n in sorted(gone))
+        session.flush()
 
     @staticmethod
     def _upsert_named(session: Session, model: type, key: str, site_pk: int,
@@ -744,6 +946,147 @@ class Store:
             yield rows
             if len(rows) < self.batch_size:
                 return
+
+    # ------------------------------------------------------ counters, removal
+
+    def update_counts(self, site: str, counts: dict[int, tuple[int | None, int | None]]) -> list[int]:
+        """Set the drifting counters of stored stories: ``{story_id: (read_count, review_count)}``.
+
+        One transaction, a few statements whatever the batch size.  Touches nothing else (no
+        version, no ``last_changed``/``last_fetched``).  ``None`` means "not shown": that counter
+        keeps its stored value.  Unknown ids are ignored.  Returns the story ids whose counters
+        changed, ascending.
+        """
+        wanted = {int(story_id): value for story_id, value in (counts or {}).items()}
+        if not wanted:
+            return []
+
+        def work(session: Session) -> list[int]:
+            site_pk = self._site_pk(session, site, create=False)
+            if site_pk is None:
+                return []
+            params, changed = [], []
+            for chunk in _chunks(sorted(wanted)):
+                for pk, story_id, reads, reviews in session.execute(
+                    select(StoryRow.id, StoryRow.story_id, StoryRow.read_count, StoryRow.review_count)
+                    .where(StoryRow.site_id == site_pk, StoryRow.story_id.in_(chunk))
+                ):
+                    new_reads, new_reviews = wanted[story_id]
+                    new_reads = reads if new_reads is None else int(new_reads)
+                    new_reviews = reviews if new_reviews is None else int(new_reviews)
+                    if (new_reads, new_reviews) != (reads, reviews):
+                        params.append({"id": pk, "read_count": new_reads, "review_count": new_reviews})
+                        changed.append(story_id)
+            if params:
+                session.execute(update(StoryRow), params)  # ORM bulk UPDATE by primary key
+            return sorted(changed)
+
+        return self._write(work)
+
+    def mark_removed(self, site: str, story_ids: Iterable[int], when: dt.datetime, *,
+                     run_id: int | None = None) -> list[int]:
+        """The site no longer shows these stories: set ``removed_at`` to *when* (aware) and record
+        a ``removed`` event (with *run_id*).  Content stays.  Stories already marked removed and
+        unknown ids are left alone.  Returns the story ids marked, ascending."""
+        when = _check_aware(when, "when")
+        return self._set_removed(site, story_ids, when, "removed", run_id)
+
+    def mark_present(self, site: str, story_ids: Iterable[int], when: dt.datetime | None = None, *,
+                     run_id: int | None = None) -> list[int]:
+        """These stories are back on the site: clear ``removed_at`` and record a ``restored``
+        event at *when* (default now).  Returns the story ids that were marked removed, ascending."""
+        when = utcnow() if when is None else _check_aware(when, "when")
+        return self._set_removed(site, story_ids, when, "restored", run_id)
+
+    def _set_removed(self, site: str, story_ids: Iterable[int], when: dt.datetime, kind: str,
+                     run_id: int | None) -> list[int]:
+        ids = sorted({int(i) for i in story_ids or []})
+        if not ids:
+            return []
+
+        def work(session: Session) -> list[int]:
+            site_pk = self._site_pk(session, site, create=False)
+            if site_pk is None:
+                return []
+            done = []
+            for chunk in _chunks(ids):
+                query = select(StoryRow).where(StoryRow.site_id == site_pk, StoryRow.story_id.in_(chunk))
+                query = query.where(StoryRow.removed_at.is_(None) if kind == "removed"
+                                    else StoryRow.removed_at.is_not(None))
+                for row in session.scalars(query):
+                    row.removed_at = when if kind == "removed" else None
+                    session.add(StoryEventRow(story_pk=row.id, kind=kind, at=when, run_id=run_id))
+                    done.append(row.story_id)
+            return sorted(done)
+
+        return self._write(work)
+
+    # --------------------------------------------------------------- history
+
+    def find_story(self, url: str) -> tuple[str, int] | None:
+        """The stored ``(site, story_id)`` a story URL points at, or ``None``.
+
+        Takes ``http://host/path/viewstory.php?sid=N`` with any other parameters
+        (``&chapter=2``, ``&index=1``...); the host's case does not matter, and
+        http/https are accepted for each other when only the other is stored.
+        """
+        parsed = parse_story_url(url)
+        if parsed is None:
+            return None
+        base, story_id = parsed
+
+        def work(session: Session) -> tuple[str, int] | None:
+            found = []
+            for base_url in session.scalars(
+                select(SiteRow.base_url)
+                .join(StoryRow, StoryRow.site_id == SiteRow.id)
+                .where(StoryRow.story_id == story_id)
+            ):
+                key = parse_story_url(base_url + f"viewstory.php?sid={story_id}")
+                if key is not None and key[0] == base:
+                    return base_url, story_id
+                if key is not None and key[0].split("://", 1)[1] == base.split("://", 1)[1]:
+                    found.append(base_url)
+            return (found[0], story_id) if len(found) == 1 else None
+
+        return self._read(work)
+
+    def story_history(self, site: str, story_id: int) -> list[dict[str, Any]]:
+        """What the site said about one story over time: a list of events, oldest first.
+
+        Each event is a dict with ``at`` (aware UTC datetime) and ``kind``:
+
+        * ``first_seen``: ``title``, ``chapters`` (how many) -- when the mirror first stored it;
+        * ``metadata_changed``: ``changes``, a list of ``{"field", "old", "new"}`` (or, for the
+          summary and story notes, ``{"field", "note": "summary changed"}``);
+        * ``chapter_added``: ``number``, ``chapter_id``, ``title``, ``words``;
+        * ``chapter_changed``: ``number``, ``chapter_id``, ``title`` (new), ``old_title``,
+          ``parts`` (of ``title``, ``notes``, ``end notes``, ``text``), ``old_words``, ``new_words``;
+        * ``chapter_removed``: ``number``, ``title`` (its last version);
+        * ``removed`` / ``restored``: the site stopped / started showing it again (``run_id``).
+
+        Words are the site's count for that version, else the words of its text.  Events at
+        the same moment come in that order (chapters by number).  An unknown story gives ``[]``.
+        """
+
+        def work(session: Session) -> list[dict[str, Any]]:
+            row = session.execute(
+                select(StoryRow.id, StoryRow.title, StoryRow.first_seen)
+                .join(SiteRow, SiteRow.id == StoryRow.site_id)
+                .where(SiteRow.base_url == site, StoryRow.story_id == story_id)
+            ).first()
+            if row is None:
+                return []
+            story_pk = row.id
+            versions = list(session.scalars(select(StoryVersionRow).where(
+                StoryVersionRow.story_pk == story_pk).order_by(StoryVersionRow.id)))
+            chapters = list(session.scalars(select(ChapterVersionRow).where(
+                ChapterVersionRow.story_pk == story_pk).order_by(ChapterVersionRow.id)))
+            others = list(session.scalars(select(StoryEventRow).where(
+                StoryEventRow.story_pk == story_pk).order_by(StoryEventRow.id)))
+            return _history_events(row, versions, chapters, others, session)
+
+        return self._read(work)
 
     # ----------------------------------------------------------- crawl runs
 
@@ -962,6 +1305,57 @@ class Store:
             }
 
         return self._read(work)
+
+
+def _history_events(story: Any, versions: list[StoryVersionRow], chapters: list[ChapterVersionRow],
+                    others: list[StoryEventRow], session: Session) -> list[dict[str, Any]]:
+    """Turn one story's version rows and events into the event list of :meth:`Store.story_history`."""
+    # The state the story was first stored in (or, for a story stored before versions
+    # existed, the state its first recorded versions hold): not a change.
+    start = versions[0].first_seen if versions else story.first_seen
+    initial = {c.number for c in chapters if c.first_seen <= start}
+    if not versions and not chapters:
+        count = session.scalar(select(func.count(ChapterRow.id)).where(ChapterRow.story_pk == story.id))
+    else:
+        count = len(initial)
+    ranked: list[tuple[dt.datetime, int, int, dict[str, Any]]] = [(
+        story.first_seen, 0, 0,
+        {"at": story.first_seen, "kind": "first_seen",
+         "title": versions[0].data.get("title") if versions else story.title, "chapters": count},
+    )]
+    for old, new in zip(versions, versions[1:]):
+        ranked.append((new.first_seen, 1, 0, {"at": new.first_seen, "kind": "metadata_changed",
+                                              "changes": _metadata_changes(old.data, new.data)}))
+    removals = [e for e in others if e.kind == "chapter_removed"]
+    previous: dict[int, ChapterVersionRow] = {}
+    for version in chapters:
+        before = previous.get(version.number)
+        previous[version.number] = version
+        base = {"at": version.first_seen, "number": version.number, "chapter_id": version.chapter_id,
+                "title": version.title}
+        if before is None and version.first_seen <= start:
+            continue
+        readded = before is not None and any(
+            e.chapter_number == version.number and before.first_seen <= e.at <= version.first_seen
+            for e in removals)
+        if before is None or readded:
+            event = {**base, "kind": "chapter_added", "words": _words(version)}
+        else:
+            parts = [label for name, label in _CHAPTER_PARTS
+                     if getattr(before, name) != getattr(version, name)]
+            event = {**base, "kind": "chapter_changed", "old_title": before.title, "parts": parts,
+                     "old_words": _words(before), "new_words": _words(version)}
+        ranked.append((version.first_seen, 2, version.number, event))
+    for other in others:
+        if other.kind == "chapter_removed":
+            last = [c for c in chapters if c.number == other.chapter_number and c.first_seen <= other.at]
+            ranked.append((other.at, 2, other.chapter_number or 0, {
+                "at": other.at, "kind": "chapter_removed", "number": other.chapter_number,
+                "title": last[-1].title if last else None}))
+        else:
+            ranked.append((other.at, 3, 0, {"at": other.at, "kind": other.kind, "run_id": other.run_id}))
+    ranked.sort(key=lambda item: item[:3])
+    return [event for *_, event in ranked]
 
 
 def _sync_links(

@@ -1,0 +1,144 @@
+"""Re-sync: the sample archive changes between crawls; each re-sync fetches exactly what changed,
+updates drifting counters without calling them changes, and keeps old versions."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from mirror.sample import SampleArchive
+from mirror.sample.archive import ARCHIVE
+from mirror.storage import Store
+from tests.test_crawl_sample import canon, crawl, last_run, run
+
+STORY_PAGES = "viewstory.php"
+
+
+def fetched_story_ids(log) -> set[int]:
+    ids = set()
+    for record in log:
+        if STORY_PAGES in record.path_qs:
+            query = dict(p.split("=", 1) for p in record.path_qs.split("?", 1)[1].split("&") if "=" in p)
+            ids.add(int(query["sid"]))
+    return ids
+
+
+@pytest.fixture
+def mirrored(tmp_path):
+    """A private copy of the archive, served and mirrored once."""
+    archive = ARCHIVE.copy()
+    db = f"sqlite:///{tmp_path / 'mirror.sqlite'}"
+    with SampleArchive(archive=archive) as site:
+        crawl(site.base_url, db)
+        store = Store(db)
+        try:
+            yield site, archive, store, db
+        finally:
+            store.close()
+
+
+def resync(site, db, *extra):
+    site.clear_requests()
+    crawl(site.base_url, db, *extra)
+    return site.request_log()
+
+
+def test_an_unchanged_archive_costs_one_listing_page_and_no_story_request(mirrored):
+    site, archive, store, db = mirrored
+    log = resync(site, db)
+    assert fetched_story_ids(log) == set()
+    assert [r.path_qs for r in log] == ["/robots.txt", "/efiction/browse.php?type=titles&sort=update&offset=0"]
+    run_record = last_run(store)
+    assert run_record["mode"] == "resync" and run_record["status"] == "finished"
+    assert run_record["stories_unchanged"] == 10  # the one listing page read: 10 stories seen, unchanged
+    assert run_record["stories_new"] == run_record["stories_changed"] == 0
+
+
+def test_read_counts_drift_without_counting_as_changes(mirrored):
+    site, archive, store, db = mirrored
+    # the newest story: on the first listing page, the one a re-sync reads
+    sid = max(archive.public_stories(), key=lambda s: (s.updated, s.title)).sid
+    archive.set_read_count(sid, archive.story(sid).read_count + 57)
+    log = resync(site, db)
+    assert fetched_story_ids(log) == set()
+    assert store.get_story(site.base_url, sid).read_count == archive.story(sid).read_count
+    assert last_run(store)["stories_changed"] == 0
+    assert [e for e in store.story_history(site.base_url, sid) if e["kind"] != "first_seen"] == []
+
+
+def test_new_story_new_chapter_and_edited_summary_are_fetched_and_nothing_else(mirrored):
+    site, archive, store, db = mirrored
+    public = [s for s in archive.public_stories() if not s.gated]
+    grown, edited = public[0].sid, public[1].sid
+    archive.advance(days=3)
+    new = archive.add_story("A Brand New Story", ["<p>Fresh words for the re-sync.</p>"], summary="New.")
+    archive.add_chapter(grown, "An Extra Chapter", "<p>One more chapter, added later.</p>")
+    old_summary = store.get_story(site.base_url, edited).summary_html
+    archive.edit_story(edited, summary="A summary rewritten by its author.")
+    log = resync(site, db)
+    assert fetched_story_ids(log) <= {new.sid, grown, edited}
+    assert {new.sid, grown} <= fetched_story_ids(log)
+    story_requests = sum(STORY_PAGES in r.path_qs for r in log)
+    assert story_requests <= 2 * len(fetched_story_ids(log))
+    run_record = last_run(store)
+    assert run_record["stories_new"] == 1
+    stored_new = store.get_story(site.base_url, new.sid)
+    assert stored_new.title == "A Brand New Story" and stored_new.chapters
+    stored_grown = store.get_story(site.base_url, grown)
+    assert [c.title for c in stored_grown.chapters][-1] == "An Extra Chapter"
+    assert len(stored_grown.chapters) == len(archive.story(grown).chapters)
+    if edited in fetched_story_ids(log):  # the listing shows summaries: an edit is seen there
+        assert "rewritten" in store.get_story(site.base_url, edited).summary_html
+        kinds = [e["kind"] for e in store.story_history(site.base_url, edited)]
+        assert "metadata_changed" in kinds, kinds
+    else:
+        assert store.get_story(site.base_url, edited).summary_html == old_summary
+
+
+def test_edited_chapter_text_is_caught_by_full_and_the_old_version_kept(mirrored):
+    site, archive, store, db = mirrored
+    story = next(s for s in archive.public_stories() if not s.gated and len(s.chapters) > 1)
+    before = store.get_story(site.base_url, story.sid).chapters[1].text_html
+    archive.edit_chapter(story.sid, 2, text=archive.story(story.sid).chapters[1].source.replace(
+        "the", "thee", 1))
+    resync(site, db)
+    after_resync = store.get_story(site.base_url, story.sid).chapters[1].text_html
+    log = resync(site, db, "--full")
+    assert story.sid in fetched_story_ids(log)
+    assert last_run(store)["mode"] == "full"
+    now = store.get_story(site.base_url, story.sid).chapters[1].text_html
+    assert now != before and canon(now) == canon(archive.story(story.sid).chapters[1].text)
+    events = store.story_history(site.base_url, story.sid)
+    assert any(e["kind"] == "chapter_changed" and e.get("number") == 2 for e in events), events
+    assert after_resync in (before, now)
+
+
+def test_removed_story_is_marked_removed_content_kept_then_restored(mirrored):
+    site, archive, store, db = mirrored
+    sid = archive.public_stories()[-1].sid
+    text = store.get_story(site.base_url, sid).chapters[0].text_html
+    archive.remove_story(sid)
+    resync(site, db, "--full")
+    assert store.get_story(site.base_url, sid).chapters[0].text_html == text
+    assert last_run(store)["stats"]["mirror/stories/removed"] == 1
+    status = run(sys.executable, "-m", "mirror", "status", "--db", db, "--json")
+    record = json.loads(status.stdout)[0]
+    assert record["stories"]["removed"] == 1
+    archive.restore_story(sid)
+    resync(site, db, "--full")
+    assert last_run(store)["stats"]["mirror/stories/restored"] == 1
+    kinds = [e["kind"] for e in store.story_history(site.base_url, sid)]
+    assert "removed" in kinds and "restored" in kinds
+    status = run(sys.executable, "-m", "mirror", "status", "--db", db, "--json")
+    assert json.loads(status.stdout)[0]["stories"]["removed"] == 0
+
+
+def test_status_reports_the_site_and_the_last_run(mirrored):
+    site, archive, store, db = mirrored
+    result = run(sys.executable, "-m", "mirror", "status", "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert site.base_url in result.stdout
+    assert f"{len(archive.listed_stories())} present, 0 removed, 1 members-only" in result.stdout
+    assert "last successful sync: 20" in result.stdout and "last run:  #1 full, finished" in result.stdout
