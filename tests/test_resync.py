@@ -4,6 +4,7 @@ updates drifting counters without calling them changes, and keeps old versions."
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -14,6 +15,7 @@ from mirror.storage import Store
 from tests.test_crawl_sample import canon, crawl, last_run, run
 
 STORY_PAGES = "viewstory.php"
+re_progress = re.compile(r"progress: \d+ of \d+ stories done, \d+ requests, \d+ errors, about .+ left")
 
 
 def fetched_story_ids(log) -> set[int]:
@@ -71,15 +73,15 @@ def test_read_counts_drift_without_counting_as_changes(mirrored):
 def test_new_story_new_chapter_and_edited_summary_are_fetched_and_nothing_else(mirrored):
     site, archive, store, db = mirrored
     public = [s for s in archive.public_stories() if not s.gated]
-    grown, edited = public[0].sid, public[1].sid
+    newest_first = sorted(public, key=lambda s: s.updated, reverse=True)
+    grown = newest_first[-1].sid  # the oldest: a new chapter brings it to the top of the listing
+    edited = newest_first[0].sid  # on the first listing page: its listed summary shows the edit
     archive.advance(days=3)
     new = archive.add_story("A Brand New Story", ["<p>Fresh words for the re-sync.</p>"], summary="New.")
     archive.add_chapter(grown, "An Extra Chapter", "<p>One more chapter, added later.</p>")
     old_summary = store.get_story(site.base_url, edited).summary_html
     archive.edit_story(edited, summary="A summary rewritten by its author.")
     log = resync(site, db)
-    assert fetched_story_ids(log) <= {new.sid, grown, edited}
-    assert {new.sid, grown} <= fetched_story_ids(log)
     story_requests = sum(STORY_PAGES in r.path_qs for r in log)
     assert story_requests <= 2 * len(fetched_story_ids(log))
     run_record = last_run(store)
@@ -89,12 +91,13 @@ def test_new_story_new_chapter_and_edited_summary_are_fetched_and_nothing_else(m
     stored_grown = store.get_story(site.base_url, grown)
     assert [c.title for c in stored_grown.chapters][-1] == "An Extra Chapter"
     assert len(stored_grown.chapters) == len(archive.story(grown).chapters)
-    if edited in fetched_story_ids(log):  # the listing shows summaries: an edit is seen there
-        assert "rewritten" in store.get_story(site.base_url, edited).summary_html
-        kinds = [e["kind"] for e in store.story_history(site.base_url, edited)]
-        assert "metadata_changed" in kinds, kinds
-    else:
-        assert store.get_story(site.base_url, edited).summary_html == old_summary
+    assert fetched_story_ids(log) == {new.sid, grown, edited}
+    assert "rewritten" in store.get_story(site.base_url, edited).summary_html
+    changes = [e for e in store.story_history(site.base_url, edited) if e["kind"] == "metadata_changed"]
+    assert len(changes) == 1, changes
+    assert run_record["stories_changed"] == 2
+    assert old_summary  # the earlier summary is kept as a version
+    assert store.get_story(site.base_url, edited).summary_html != old_summary
 
 
 def test_edited_chapter_text_is_caught_by_full_and_the_old_version_kept(mirrored):
@@ -142,3 +145,32 @@ def test_status_reports_the_site_and_the_last_run(mirrored):
     assert site.base_url in result.stdout
     assert f"{len(archive.listed_stories())} present, 0 removed, 1 members-only" in result.stdout
     assert "last successful sync: 20" in result.stdout and "last run:  #1 full, finished" in result.stdout
+
+
+def test_progress_lines_when_not_on_a_terminal(mirrored):
+    site, archive, store, db = mirrored
+    result = run(sys.executable, "-m", "mirror", "crawl", site.base_url, "--db", db, "--full", "--delay", "0.05",
+                 "-s", "MIRROR_PROGRESS_INTERVAL=0.3")
+    assert result.returncode == 0, result.stderr
+    assert re_progress.search(result.stderr), result.stderr[-2000:]
+
+
+def test_sync_all_resyncs_every_profile_and_fails_if_one_does(tmp_path):
+    sites_dir = tmp_path / "config" / "sites"
+    sites_dir.mkdir(parents=True)
+    db = f"sqlite:///{tmp_path / 'all.sqlite'}"
+    with SampleArchive() as one, SampleArchive() as two:
+        for name, site in (("one", one), ("two", two)):
+            (sites_dir / f"{name}.toml").write_text(f'base_url = "{site.base_url}"\n', encoding="utf-8")
+        ok = run(sys.executable, "-m", "mirror", "sync-all", "--db", db, "--config-dir", str(tmp_path / "config"),
+                 "--", "--delay", "0")
+        (sites_dir / "zdead.toml").write_text('base_url = "http://127.0.0.1:9/fiction/"\n', encoding="utf-8")
+        bad = run(sys.executable, "-m", "mirror", "sync-all", "--db", db, "--config-dir", str(tmp_path / "config"),
+                  "--", "--delay", "0")
+        status = json.loads(run(sys.executable, "-m", "mirror", "status", "--db", db, "--json").stdout)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "one: ok" in ok.stdout and "two: ok" in ok.stdout
+    assert {r["site"] for r in status} == {one.base_url, two.base_url}
+    assert all(r["stories"]["present"] == len(ARCHIVE.listed_stories()) for r in status)
+    assert bad.returncode == 1 and "zdead: FAILED" in bad.stdout and "one: ok" in bad.stdout
+    assert "cannot reach 127.0.0.1:9" in bad.stdout + bad.stderr
