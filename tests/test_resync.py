@@ -11,7 +11,9 @@ import pytest
 
 from mirror.sample import SampleArchive
 from mirror.sample.archive import ARCHIVE
-from mirror.storage import Store
+from sqlalchemy import select
+
+from mirror.storage import ChapterVersionRow, Store, StoryRow
 from tests.test_crawl_sample import canon, crawl, last_run, run
 
 STORY_PAGES = "viewstory.php"
@@ -116,6 +118,11 @@ def test_edited_chapter_text_is_caught_by_full_and_the_old_version_kept(mirrored
     events = store.story_history(site.base_url, story.sid)
     assert any(e["kind"] == "chapter_changed" and e.get("number") == 2 for e in events), events
     assert after_resync in (before, now)
+    with store.engine.connect() as conn:  # both versions of the chapter are kept
+        texts = conn.execute(select(ChapterVersionRow.text_html).join(
+            StoryRow, StoryRow.id == ChapterVersionRow.story_pk).where(
+            StoryRow.story_id == story.sid, ChapterVersionRow.number == 2).order_by(ChapterVersionRow.id)).scalars().all()
+    assert texts == [before, now]
 
 
 def test_removed_story_is_marked_removed_content_kept_then_restored(mirrored):
