@@ -75,19 +75,28 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from mirror.export.jsonl import write_jsonl
+    import datetime as dt
+
+    from mirror.export.common import ExportFilter
+    from mirror.export.run import FORMATS, export
     from mirror.storage import Store, database_url
 
-    store = Store(database_url(args.db))
-    stream, close = _open_out(args.out)
     try:
-        count = write_jsonl(store, stream, site=args.site)
+        since = dt.date.fromisoformat(args.updated_since) if args.updated_since else None
+    except ValueError as exc:
+        raise UserError(f"--updated-since takes a date such as 2024-01-31, not {args.updated_since!r}") from exc
+    flt = ExportFilter(site=args.site, story_ids=tuple(args.story) if args.story else None,
+                       author_ids=tuple(args.author) if args.author else None, updated_since=since)
+    out = args.out or ("-" if FORMATS[args.format].kind == "stream" else f"mirror-{args.format}")
+    store = Store(database_url(args.db))
+    try:
+        result = export(store, args.format, out, flt)
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}; choose another --out path") from exc
     finally:
-        if close:
-            stream.close()
         store.close()
-    print(f"exported {count} stories to {args.out if args.out != '-' else 'standard output'}",
-          file=sys.stderr)
+    where = "standard output" if out == "-" else out
+    print(f"exported {result.stories} stories as {args.format} to {where}", file=sys.stderr)
     return 0
 
 
@@ -161,11 +170,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="any setting from mirror/settings.py, e.g. -s DOWNLOAD_TIMEOUT=30")
     crawl.set_defaults(func=cmd_crawl)
 
-    export = sub.add_parser("export", help="export the mirror")
-    export.add_argument("format", choices=["jsonl"], help="output format")
+    export = sub.add_parser("export", help="export the mirror (jsonl, txt, epub, csv, html, opendoors)")
+    export.add_argument("format", choices=["jsonl", "txt", "epub", "csv", "html", "opendoors"],
+                        help="output format")
     export.add_argument("--db", help="database URL")
-    export.add_argument("--out", default="-", help="output file, or - for standard output (default)")
+    export.add_argument("--out", help="jsonl: a file, or - for standard output (default); "
+                                      "the others: a folder (default mirror-FORMAT)")
     export.add_argument("--site", help="only this archive (its base URL)")
+    export.add_argument("--story", type=int, action="append", metavar="ID", help="only this story id (repeatable)")
+    export.add_argument("--author", type=int, action="append", metavar="ID",
+                        help="only stories by this author id (repeatable)")
+    export.add_argument("--updated-since", metavar="YYYY-MM-DD", help="only stories updated on or after this date")
     export.set_defaults(func=cmd_export)
 
     status = sub.add_parser("status", help="what the mirror holds per site, and its last runs")

@@ -172,6 +172,16 @@ def dumps_record(record: dict[str, Any]) -> str:
     return line.translate(_LINE_BREAK_ESCAPES)
 
 
+def write_story_lines(stories: Iterable[Story], stream: TextIO) -> int:
+    """Write *stories* to *stream* as JSON Lines; returns the number of records."""
+    count = 0
+    for story in stories:
+        stream.write(dumps_record(story_record(story)))
+        stream.write("\n")
+        count += 1
+    return count
+
+
 def write_jsonl(
     store: Store,
     stream: TextIO,
@@ -181,9 +191,4 @@ def write_jsonl(
 ) -> int:
     """Write the stories of *store* (optionally one *site* and/or some
     *story_ids*) to *stream* as JSON Lines; returns the number of records."""
-    count = 0
-    for story in store.iter_stories(site=site, story_ids=story_ids):
-        stream.write(dumps_record(story_record(story)))
-        stream.write("\n")
-        count += 1
-    return count
+    return write_story_lines(store.iter_stories(site=site, story_ids=story_ids), stream)

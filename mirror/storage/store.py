@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -599,7 +599,20 @@ class Store:
                 self._retrying(lambda: Base.metadata.create_all(self.engine))
             except SQLAlchemyError as exc:
                 raise StorageError(f"cannot open database {self.url}: {_short(exc)}") from exc
+            self._check_columns()
             self._schema_ready = True
+
+    def _check_columns(self) -> None:
+        """A database made by an older fic-mirror lacks columns: say so, clearly, before any query
+        fails on them (schema migrations come with Alembic)."""
+        inspector = inspect(self.engine)
+        for table in Base.metadata.sorted_tables:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            missing = sorted(set(table.columns.keys()) - have)
+            if missing:
+                raise StorageError(
+                    f"the database {self.url} was made by an older version of fic-mirror: table "
+                    f"{table.name} lacks {', '.join(missing)}; use a new database file (or URL)")
 
     def _retrying(self, fn: Callable[[], T]) -> T:
         def should_retry(state: RetryCallState) -> bool:
