@@ -1,0 +1,107 @@
+"""What every export shares: filters, safe names, atomic files, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+
+import pytest
+
+from mirror.export.common import ExportFilter, atomic_dir, atomic_file, safe_name, slug, stories
+from mirror.export.run import export
+from mirror.items import Author, Story
+from mirror.storage import Store
+from tests.storage_fixtures import SITE_A, SITE_B, make_story
+from tests.test_crawl_sample import ROOT, run
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'm.sqlite'}")
+    for sid, updated, author in ((1, dt.date(2010, 1, 1), 7), (2, dt.date(2012, 6, 1), 8), (3, dt.date(2014, 3, 3), 7)):
+        story = make_story(sid)
+        story.updated = updated
+        story.authors = [Author(author, f"a{author}", f"{SITE_A}viewuser.php?uid={author}")]
+        s.upsert_story(story)
+    s.upsert_story(make_story(9, site=SITE_B))
+    yield s
+    s.close()
+
+
+def ids(store, flt):
+    return [(s.site, s.story_id) for s in stories(store, flt)]
+
+
+def test_filters(store):
+    assert len(ids(store, ExportFilter())) == 4
+    assert ids(store, ExportFilter(site=SITE_B)) == [(SITE_B, 9)]
+    assert ids(store, ExportFilter(story_ids=(1, 3))) == [(SITE_A, 1), (SITE_A, 3)]
+    assert ids(store, ExportFilter(site=SITE_A, author_ids=(7,))) == [(SITE_A, 1), (SITE_A, 3)]
+    assert ids(store, ExportFilter(site=SITE_A, updated_since=dt.date(2012, 6, 1))) == [(SITE_A, 2), (SITE_A, 3)]
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("Zoë’s “Café”!", "zoes-cafe"), ("../../etc/passwd", "etc-passwd"), ("/abs/path", "abs-path"),
+    ("", "untitled"), ("Пять писем", "untitled"), ("a" * 300, "a" * 60),
+])
+def test_safe_names_never_carry_a_path(title, expected):
+    story = Story(site=SITE_A, story_id=42, url="u", title=title)
+    name = safe_name(story, "txt")
+    assert name == f"000042-{expected}.txt" and slug(title) == expected
+    assert "/" not in name and ".." not in name and len(name) < 80
+
+
+def test_safe_name_refuses_odd_extensions():
+    with pytest.raises(ValueError):
+        safe_name(Story(site=SITE_A, story_id=1, url="u", title="t"), "../x")
+
+
+def test_atomic_file_leaves_nothing_half_written(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_file(target, "w") as stream:
+            stream.write("half")
+            raise RuntimeError("killed")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["out.txt"]
+    with atomic_file(target, "w") as stream:
+        stream.write("new")
+    assert target.read_text() == "new" and os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_atomic_dir_replaces_only_when_done(tmp_path):
+    target = tmp_path / "site"
+    target.mkdir()
+    (target / "old.html").write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_dir(target) as folder:
+            (folder / "new.html").write_text("new")
+            raise RuntimeError("killed")
+    assert [p.name for p in target.iterdir()] == ["old.html"] and os.listdir(tmp_path) == ["site"]
+    with atomic_dir(target) as folder:
+        (folder / "new.html").write_text("new")
+    assert [p.name for p in target.iterdir()] == ["new.html"] and os.listdir(tmp_path) == ["site"]
+
+
+def test_export_never_changes_the_database(store, tmp_path):
+    db_file = tmp_path / "m.sqlite"
+    before = db_file.read_bytes()
+    export(store, "jsonl", str(tmp_path / "all.jsonl"))
+    assert db_file.read_bytes() == before
+
+
+def test_cli_jsonl_with_filters(store, tmp_path):
+    db = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    out = tmp_path / "a.jsonl"
+    result = run(sys.executable, "-m", "mirror", "export", "jsonl", "--db", db, "--out", str(out),
+                 "--site", SITE_A, "--author", "7", "--updated-since", "2011-01-01")
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["story_id"] for line in out.read_text().splitlines()] == [3]
+    assert "exported 1 stories as jsonl" in result.stderr
+    bad = run(sys.executable, "-m", "mirror", "export", "jsonl", "--db", db, "--updated-since", "yesterday")
+    assert bad.returncode == 2 and "--updated-since takes a date" in bad.stderr
+    stdout = run(sys.executable, "-m", "mirror", "export", "jsonl", "--db", db, "--story", "9")
+    assert [json.loads(line)["site"] for line in stdout.stdout.splitlines()] == [SITE_B]
+    assert ROOT.exists()
