@@ -1,0 +1,382 @@
+"""HTML export: a static, browsable offline copy of the mirror.
+
+Layout of the output folder (every link is relative, so it opens from disk; no JavaScript, nothing
+loaded from outside, one local style sheet)::
+
+    index.html                       all stories by title, with their metadata
+    authors.html                     by author: each author's stories
+    series.html                      by series: its stories in order
+    style.css
+    stories/<site>-<id>-<slug>/index.html         story page: metadata, notes, contents
+    stories/<site>-<id>-<slug>/chapter-<n>.html   one page per chapter (n = 001, 002, ...)
+
+``<site>`` numbers the archives in the order the store yields them (base URL order), ``<id>`` is
+the story id and ``<slug>`` an ASCII slug of the title (:func:`mirror.export.common.safe_name`):
+names come from ids and slugs only, never from a path on the site.
+
+Stories are streamed: each story's pages are written as it arrives and only a small index entry
+(ids, title, authors, series, a few fields, the cleaned summary) is kept for the three index pages
+written at the end.  All HTML from the archive goes through :func:`mirror.export.sanitize.clean_html`
+and every other text is escaped.  The output is deterministic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from mirror.export.common import safe_name
+from mirror.export.sanitize import clean_html, escape, safe_href
+from mirror.items import STATUS_INCOMPLETE, STATUS_RESTRICTED, Author, Story
+
+__all__ = ["write_html_site", "STYLE_CSS"]
+
+STYLE_CSS = """\
+body { font-family: Georgia, "Times New Roman", serif; line-height: 1.5; max-width: 48em;
+       margin: 0 auto; padding: 1em; color: #222; background: #fdfdfb; }
+a { color: #1a4f8b; }
+a:not([href]) { color: inherit; }
+nav { font-family: sans-serif; font-size: 0.9em; margin: 1em 0; }
+nav a { margin-right: 1em; }
+.meta { font-family: sans-serif; font-size: 0.85em; color: #555; }
+.meta dt { font-weight: bold; float: left; clear: left; margin-right: 0.5em; }
+.meta dd { margin: 0 0 0.2em 0; }
+.summary, .notes { border-left: 3px solid #ccc; padding-left: 1em; margin: 0.5em 0; }
+.stories > li { margin-bottom: 1.2em; }
+.story-title { font-size: 1.1em; font-weight: bold; }
+.chapter-text { margin: 2em 0; }
+.notice { background: #fff3cd; padding: 0.5em 1em; }
+h1 small { font-size: 0.6em; color: #555; }
+"""
+
+_LABELS = {True: "Yes", False: "No", None: "Unknown"}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What the index pages need of one story (kept in memory for every story)."""
+
+    site_index: int
+    site: str
+    story_id: int
+    title: str
+    folder: str  # the story's folder name under stories/
+    authors: tuple[tuple[int, str], ...]
+    series: tuple[tuple[int, str], ...]
+    rating: str | None
+    summary: str  # cleaned HTML
+    chapters: int | None
+    words: int | None
+    completed: bool | None
+    updated: str
+    published: dt.date | None
+    status: str
+
+
+def write_html_site(stories: Iterable[Story], folder: Path) -> None:
+    """Write the site for ``stories`` (streamed) into the empty ``folder``."""
+    folder = Path(folder)
+    (folder / "stories").mkdir(parents=True, exist_ok=True)
+    _write(folder / "style.css", STYLE_CSS)
+    sites: dict[str, int] = {}
+    entries: list[_Entry] = []
+    for story in stories:
+        site_index = sites.setdefault(story.site, len(sites) + 1)
+        entry = _write_story(story, site_index, folder / "stories")
+        entries.append(entry)
+    _write(folder / "index.html", _index_page(entries, sites))
+    _write(folder / "authors.html", _authors_page(entries))
+    _write(folder / "series.html", _series_page(entries))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _write(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as stream:
+        stream.write(text)
+
+
+def _page(title: str, body: str, root: str) -> str:
+    return (
+        "<!DOCTYPE html>\n"
+        '<html>\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        f"<title>{escape(title)}</title>\n"
+        f'<link rel="stylesheet" href="{root}style.css">\n'
+        f"</head>\n<body>\n{body}</body>\n</html>\n"
+    )
+
+
+def _title(text: str | None) -> str:
+    return (text or "").strip() or "Untitled"
+
+
+def _number(value: int | None) -> str:
+    return "Unknown" if value is None else f"{value:,}"
+
+
+def _updated(story: Story) -> str:
+    if story.updated is not None:
+        return story.updated.isoformat()
+    return (story.updated_display or "").strip() or "Unknown"
+
+
+def _host(site: str) -> str:
+    return urlsplit(site).netloc or site
+
+
+def _author_anchor(site_index: int, author_id: int) -> str:
+    return f"a-{site_index}-{author_id}"
+
+
+def _series_anchor(site_index: int, series_id: int) -> str:
+    return f"s-{site_index}-{series_id}"
+
+
+def _authors_links(authors: Iterable[tuple[int, str]], site_index: int, root: str) -> str:
+    links = [
+        f'<a href="{root}authors.html#{_author_anchor(site_index, aid)}">{escape(name or "Anonymous")}</a>'
+        for aid, name in authors
+    ]
+    return ", ".join(links) or "Unknown"
+
+
+def _pairs(authors: list[Author]) -> tuple[tuple[int, str], ...]:
+    return tuple((a.id, a.name) for a in authors)
+
+
+def _external(url: str | None, label: str) -> str:
+    href = safe_href(url)
+    if not href or not href.lower().startswith(("http://", "https://")):
+        return escape(url or "")
+    return f'<a href="{escape(href)}" rel="nofollow noopener">{escape(label)}</a>'
+
+
+def _nav(*links: tuple[str, str, str | None]) -> str:
+    parts = []
+    for href, label, rel in links:
+        rel_attr = f' rel="{rel}" class="{rel}"' if rel else ""
+        parts.append(f'<a href="{href}"{rel_attr}>{escape(label)}</a>')
+    return "<nav>" + " ".join(parts) + "</nav>\n"
+
+
+def _chapter_file(position: int) -> str:
+    return f"chapter-{position:03d}.html"
+
+
+# ---------------------------------------------------------------- story and chapter pages
+
+
+def _story_meta(story: Story, site_index: int, root: str) -> str:
+    rows: list[tuple[str, str]] = [
+        ("Authors", _authors_links(_pairs(story.authors), site_index, root)),
+        ("Rating", escape(story.rating or "Unknown")),
+    ]
+    if story.categories:
+        rows.append(("Categories", escape(", ".join(t.name for t in story.categories))))
+    if story.characters:
+        rows.append(("Characters", escape(", ".join(t.name for t in story.characters))))
+    for label, tags in story.classes.items():
+        if tags:
+            rows.append((escape(label), escape(", ".join(t.name for t in tags))))
+    if story.challenges:
+        rows.append(("Challenges", escape(", ".join(t.name for t in story.challenges))))
+    if story.series:
+        rows.append(("Series", ", ".join(
+            f'<a href="{root}series.html#{_series_anchor(site_index, s.id)}">{escape(_title(s.title))}</a>'
+            for s in story.series)))
+    rows += [
+        ("Chapters", _number(story.chapter_count)),
+        ("Words", _number(story.word_count)),
+        ("Completed", _LABELS[story.completed]),
+        ("Published", escape(story.published.isoformat() if story.published else
+                             (story.published_display or "Unknown"))),
+        ("Updated", escape(_updated(story))),
+        ("Reads", _number(story.read_count)),
+        ("Reviews", _number(story.review_count)),
+    ]
+    if story.featured:
+        rows.append(("Featured", "Yes"))
+    if story.retired:
+        rows.append(("Featured", "Past"))
+    for label, value in story.extra.items():
+        rows.append((escape(label), escape(value)))
+    rows.append(("Archive", escape(_host(story.site))))
+    rows.append(("Original", _external(story.url, story.url)))
+    return '<dl class="meta">\n' + "".join(f"<dt>{k}</dt><dd>{v}</dd>\n" for k, v in rows) + "</dl>\n"
+
+
+def _write_story(story: Story, site_index: int, stories_dir: Path) -> _Entry:
+    name = safe_name(story, "html", site_index=site_index)[: -len(".html")]
+    story_dir = stories_dir / name
+    story_dir.mkdir()
+    title = _title(story.title)
+    summary = clean_html(story.summary_html)
+    chapters = sorted(story.chapters, key=lambda c: c.number)
+    root = "../../"
+
+    body = [_nav((f"{root}index.html", "Index", None), (f"{root}authors.html", "Authors", None),
+                 (f"{root}series.html", "Series", None))]
+    body.append(f"<h1>{escape(title)}</h1>\n")
+    body.append(_story_meta(story, site_index, root))
+    if summary:
+        body.append(f'<h2>Summary</h2>\n<div class="summary">{summary}</div>\n')
+    notes = clean_html(story.story_notes_html)
+    if notes:
+        body.append(f'<h2>Story notes</h2>\n<div class="notes">{notes}</div>\n')
+    if story.status == STATUS_RESTRICTED:
+        body.append('<p class="notice">The text of this story is for members of the archive only; '
+                    "it was not mirrored.</p>\n")
+    elif story.status == STATUS_INCOMPLETE:
+        body.append('<p class="notice">Some chapters of this story could not be fetched; '
+                    "this copy is incomplete.</p>\n")
+    if chapters:
+        body.append('<h2>Contents</h2>\n<ol class="toc">\n')
+        for position, chapter in enumerate(chapters, 1):
+            body.append(f'<li><a href="{_chapter_file(position)}">{escape(_title(chapter.title))}</a>'
+                        f'{_words_suffix(chapter.word_count)}</li>\n')
+        body.append("</ol>\n")
+    _write(story_dir / "index.html", _page(title, "".join(body), root))
+
+    for position, chapter in enumerate(chapters, 1):
+        _write(story_dir / _chapter_file(position),
+               _chapter_page(story, title, site_index, chapters, position))
+
+    return _Entry(
+        site_index=site_index,
+        site=story.site,
+        story_id=story.story_id,
+        title=title,
+        folder=name,
+        authors=_pairs(story.authors),
+        series=tuple((s.id, _title(s.title)) for s in story.series),
+        rating=story.rating,
+        summary=summary,
+        chapters=story.chapter_count if story.chapter_count is not None else (len(chapters) or None),
+        words=story.word_count,
+        completed=story.completed,
+        updated=_updated(story),
+        published=story.published,
+        status=story.status,
+    )
+
+
+def _words_suffix(words: int | None) -> str:
+    return "" if words is None else f' <span class="meta">({words:,} words)</span>'
+
+
+def _chapter_page(story: Story, title: str, site_index: int, chapters: list, position: int) -> str:
+    chapter = chapters[position - 1]
+    root = "../../"
+    links: list[tuple[str, str, str | None]] = []
+    if position > 1:
+        links.append((_chapter_file(position - 1), "Previous chapter", "prev"))
+    if position < len(chapters):
+        links.append((_chapter_file(position + 1), "Next chapter", "next"))
+    links += [("index.html", "Story", "up"), (f"{root}index.html", "Index", None)]
+    nav = _nav(*links)
+    chapter_title = _title(chapter.title)
+    authors = chapter.authors or story.authors
+    body = [nav, f'<h1>{escape(chapter_title)} <small>{escape(title)}</small></h1>\n',
+            f'<p class="meta">Chapter {position} of {len(chapters)} · by '
+            f'{_authors_links(_pairs(authors), site_index, root)}{_words_suffix(chapter.word_count)}</p>\n']
+    notes = clean_html(chapter.notes_html)
+    if notes:
+        body.append(f'<div class="notes"><h2>Notes</h2>\n{notes}</div>\n')
+    body.append(f'<div class="chapter-text">\n{clean_html(chapter.text_html)}\n</div>\n')
+    end_notes = clean_html(chapter.end_notes_html)
+    if end_notes:
+        body.append(f'<div class="notes"><h2>End notes</h2>\n{end_notes}</div>\n')
+    body.append(nav)
+    return _page(f"{chapter_title} — {title}", "".join(body), root)
+
+
+# ---------------------------------------------------------------- index pages
+
+
+def _title_key(entry: _Entry) -> tuple:
+    return (entry.title.casefold(), entry.title, entry.site_index, entry.story_id)
+
+
+def _entry_item(entry: _Entry, *, with_summary: bool = True) -> str:
+    href = f"stories/{entry.folder}/index.html"
+    facts = [
+        f"by {_authors_links(entry.authors, entry.site_index, '')}",
+        f"Rating: {escape(entry.rating or 'Unknown')}",
+        f"Chapters: {_number(entry.chapters)}",
+        f"Words: {_number(entry.words)}",
+        f"Completed: {_LABELS[entry.completed]}",
+        f"Updated: {escape(entry.updated)}",
+    ]
+    if entry.status == STATUS_RESTRICTED:
+        facts.append("members only (no text)")
+    elif entry.status == STATUS_INCOMPLETE:
+        facts.append("incomplete copy")
+    out = (f'<li><a class="story-title" href="{href}">{escape(entry.title)}</a>\n'
+           f'<div class="meta">{" · ".join(facts)}</div>\n')
+    if with_summary and entry.summary:
+        out += f'<div class="summary">{entry.summary}</div>\n'
+    return out + "</li>\n"
+
+
+def _top_nav() -> str:
+    return _nav(("index.html", "Stories by title", None), ("authors.html", "Authors", None),
+                ("series.html", "Series", None))
+
+
+def _index_page(entries: list[_Entry], sites: dict[str, int]) -> str:
+    if sites:
+        intro = f"{len(entries):,} {'story' if len(entries) == 1 else 'stories'} from " + ", ".join(escape(_host(site)) for site in sites) + "."
+    else:
+        intro = "No stories."
+    body = [_top_nav(), f'<h1>Stories by title</h1>\n<p class="meta">{intro}</p>\n']
+    body.append('<ul class="stories">\n')
+    body += [_entry_item(e) for e in sorted(entries, key=_title_key)]
+    body.append("</ul>\n")
+    return _page("Stories by title", "".join(body), "")
+
+
+def _authors_page(entries: list[_Entry]) -> str:
+    by_author: dict[tuple[int, int], list[_Entry]] = {}
+    names: dict[tuple[int, int], str] = {}
+    for entry in entries:
+        for aid, name in dict.fromkeys(entry.authors):
+            key = (entry.site_index, aid)
+            by_author.setdefault(key, []).append(entry)
+            names.setdefault(key, name or "Anonymous")
+    order = sorted(by_author, key=lambda k: (names[k].casefold(), names[k], k))
+    body = [_top_nav(), "<h1>Authors</h1>\n"]
+    if not order:
+        body.append('<p class="meta">No authors.</p>\n')
+    for key in order:
+        works = sorted(by_author[key], key=_title_key)
+        body.append(f'<h2 id="{_author_anchor(*key)}">{escape(names[key])}</h2>\n<ul class="stories">\n')
+        body += [_entry_item(e, with_summary=False) for e in works]
+        body.append("</ul>\n")
+    return _page("Authors", "".join(body), "")
+
+
+def _series_page(entries: list[_Entry]) -> str:
+    by_series: dict[tuple[int, int], list[_Entry]] = {}
+    titles: dict[tuple[int, int], str] = {}
+    for entry in entries:
+        for sid, title in dict.fromkeys(entry.series):
+            key = (entry.site_index, sid)
+            by_series.setdefault(key, []).append(entry)
+            titles.setdefault(key, title)
+    order = sorted(by_series, key=lambda k: (titles[k].casefold(), titles[k], k))
+    body = [_top_nav(), "<h1>Series</h1>\n"]
+    if not order:
+        body.append('<p class="meta">No series.</p>\n')
+    for key in order:
+        # The store does not record a position in the series: published date, then story id.
+        works = sorted(by_series[key], key=lambda e: (e.published or dt.date.min, e.story_id))
+        body.append(f'<h2 id="{_series_anchor(*key)}">{escape(titles[key])}</h2>\n<ol class="stories">\n')
+        body += [_entry_item(e, with_summary=False) for e in works]
+        body.append("</ol>\n")
+    return _page("Series", "".join(body), "")
