@@ -181,3 +181,19 @@ def test_sync_all_resyncs_every_profile_and_fails_if_one_does(tmp_path):
     assert all(r["stories"]["present"] == len(ARCHIVE.listed_stories()) for r in status)
     assert bad.returncode == 1 and "zdead: FAILED" in bad.stdout and "one: ok" in bad.stdout
     assert "cannot reach 127.0.0.1:9" in bad.stdout + bad.stderr
+
+
+def test_a_story_the_site_now_refuses_is_marked_removed_and_kept(mirrored):
+    from mirror.sample.faults import access_denied, on, story as story_pages
+
+    site, archive, store, db = mirrored
+    sid = next(s.sid for s in archive.public_stories() if not s.gated)
+    before = store.get_story(site.base_url, sid)
+    site.faults.append(on(story_pages(sid), access_denied()))
+    resync(site, db, "--full")
+    run_record = last_run(store)
+    assert run_record["stats"]["mirror/stories/removed"] == 1
+    assert store.story_states(run_record["id"])[sid][0] == "dropped"
+    after = store.get_story(site.base_url, sid)
+    assert after.chapters == before.chapters and after.title == before.title
+    assert [e["kind"] for e in store.story_history(site.base_url, sid)][-1] == "removed"
