@@ -14,7 +14,7 @@ from mirror.sample.archive import ARCHIVE
 from sqlalchemy import select
 
 from mirror.storage import ChapterVersionRow, Store, StoryRow
-from tests.test_crawl_sample import canon, crawl, last_run, run
+from tests.test_crawl_sample import ROOT, canon, crawl, last_run, run
 
 STORY_PAGES = "viewstory.php"
 re_progress = re.compile(r"progress: \d+ of \d+ stories done, \d+ requests, \d+ errors, about .+ left")
@@ -197,3 +197,18 @@ def test_a_story_the_site_now_refuses_is_marked_removed_and_kept(mirrored):
     after = store.get_story(site.base_url, sid)
     assert after.chapters == before.chapters and after.title == before.title
     assert [e["kind"] for e in store.story_history(site.base_url, sid)][-1] == "removed"
+
+
+def test_progress_bar_on_a_terminal(mirrored):
+    import shutil
+    import subprocess
+
+    if shutil.which("script") is None:
+        pytest.skip("util-linux `script` (to give the crawl a terminal) is not installed")
+    site, archive, store, db = mirrored
+    command = f"{sys.executable} -m mirror crawl {site.base_url} --db {db} --full --delay 0.02 --log-level WARNING"
+    result = subprocess.run(["script", "-qc", command, "/dev/null"], capture_output=True, text=True,
+                            timeout=120, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stdout[-2000:]
+    total = len(archive.listed_stories())
+    assert f"{total}/{total}" in result.stdout and "requests, 0 errors" in result.stdout
