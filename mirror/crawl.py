@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from mirror import urls
+from mirror import __version__, urls
 from mirror.profiles import credentials, find_profile
 from mirror.spiders.efiction import EfictionSpider
 from mirror.storage import Store, database_url
@@ -51,8 +51,8 @@ def crawl_settings(*, db_url: str | None = None, delay: float | None = None,
         settings.set("AUTOTHROTTLE_START_DELAY", delay, priority="cmdline")
     if contact:
         settings.set("MIRROR_CONTACT", contact, priority="cmdline")
-        settings.set("USER_AGENT", f"{settings.get('USER_AGENT')[:-1]}; contact: {contact})",
-                     priority="cmdline")
+        settings.set("USER_AGENT", settings.get("USER_AGENT_TEMPLATE").format(
+            version=__version__, contact=f"; contact: {contact}"), priority="cmdline")
     if log_level:
         settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
     for key, value in (extra or {}).items():

@@ -50,8 +50,7 @@ def print_summary(result: DemoResult, stream: TextIO = sys.stdout) -> None:
         f"  requests:          {crawl.count('downloader/request_count')} in all, "
         f"{crawl.requests_per_story:.2f} per story (+ {crawl.count('mirror/requests/listing')} listing pages)",
         f"  dropped:           {crawl.count('mirror/dropped')}",
-        f"  time:              {crawl.seconds:.1f} s ({rate:.1f} stories/s with a "
-        f"{crawl.stats.get('download_delay', '')}s delay)".replace(" with a s delay", ""),
+        f"  time:              {crawl.seconds:.1f} s ({rate:.1f} stories/s)",
         f"  database:          {crawl.database_url}",
         f"  JSON Lines export: {result.jsonl_path} ({result.exported} stories)",
     ]

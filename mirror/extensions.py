@@ -18,7 +18,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.defer import deferred_to_future
-from twisted.internet.defer import DeferredList
+from twisted.internet import task
+from twisted.internet.defer import succeed
 from twisted.internet.threads import deferToThread
 
 from mirror import signals as mirror_signals
@@ -81,7 +82,12 @@ class CrawlRunRecorder:
         self.url = url
         self.store: Store | None = None
         self.run_id: int | None = None
-        self.pending: list = []
+        self.buffer: list[tuple[int, str, str | None]] = []
+        self.writes = succeed(None)  # the chain of state writes, in order
+        self.timer: task.LoopingCall | None = None
+
+    FLUSH_EVERY = 50  # states buffered before a write
+    FLUSH_SECONDS = 2.0  # and at least this often, so a killed crawl loses little
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -114,6 +120,8 @@ class CrawlRunRecorder:
         settings["resumes_runs"] = unfinished
         self.run_id = self.store.start_run(site, mode=mode, settings=settings)
         self.crawler.stats.set_value("mirror/run_id", self.run_id)
+        self.timer = task.LoopingCall(self.flush)
+        self.timer.start(self.FLUSH_SECONDS, now=False)
         self.crawler.stats.set_value("mirror/mode", mode)
         spider.skip_story_ids = done
         if unfinished:
@@ -123,12 +131,21 @@ class CrawlRunRecorder:
             logger.warning("robots.txt is NOT obeyed in this crawl (recorded on crawl run %s)", self.run_id)
 
     def _record(self, states: list[tuple[int, str, str | None]]) -> None:
+        """Buffer story states; written in batches (FLUSH_EVERY states, or every FLUSH_SECONDS), one
+        write after the other so a later state never lands before an earlier one."""
         if self.store is None or self.run_id is None:
             return
-        deferred = deferToThread(self.store.record_stories, self.run_id, states)
-        deferred.addErrback(lambda failure: logger.error("could not record crawl state: %s",
-                                                         failure.getErrorMessage()))
-        self.pending.append(deferred)
+        self.buffer.extend(states)
+        if len(self.buffer) >= self.FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer or self.store is None:
+            return
+        states, self.buffer = self.buffer, []
+        self.writes.addCallback(lambda _: deferToThread(self.store.record_stories, self.run_id, states))
+        self.writes.addErrback(lambda failure: logger.error("could not record crawl state: %s",
+                                                            failure.getErrorMessage()))
 
     def stories_discovered(self, story_ids):
         self._record([(sid, "discovered", None) for sid in story_ids])
@@ -160,7 +177,10 @@ class CrawlRunRecorder:
         for ext in self.crawler.extensions.middlewares:  # removals and restorations first
             if isinstance(ext, SyncPlanner):
                 await ext.finish(spider, reason)
-        await deferred_to_future(DeferredList(self.pending, consumeErrors=True))
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
+        self.flush()
+        await deferred_to_future(self.writes)
         stats = dict(self.crawler.stats.get_stats())
         errors = stats.pop("mirror/failures", [])
         status = "finished" if reason == "finished" else f"stopped: {reason}"

@@ -27,7 +27,8 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Who we are.  `mirror crawl --contact` (or MIRROR_CONTACT) appends a contact address.
 MIRROR_CONTACT = ""
-USER_AGENT = f"fic-mirror/{__version__} (archival crawler for eFiction archives)"
+USER_AGENT_TEMPLATE = "fic-mirror/{version} (archival crawler for eFiction archives{contact})"
+USER_AGENT = USER_AGENT_TEMPLATE.format(version=__version__, contact="")
 # 429/503: wait as long as Retry-After says (or back off exponentially, with jitter), then retry.
 MIRROR_RETRY_AFTER_ENABLED = True
 MIRROR_RETRY_AFTER_TIMES = 5  # retries of one request after 429/503

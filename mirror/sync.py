@@ -29,9 +29,9 @@ from twisted.internet.defer import DeferredList
 from twisted.internet.threads import deferToThread
 
 from mirror import signals as mirror_signals
-from mirror.items import STATUS_OK, STATUS_RESTRICTED, Story
+from mirror.items import STATUS_OK, STATUS_RESTRICTED, Author, Series, Story
 from mirror.storage import (AuthorRow, CrawlRun, CrawlStory, SeriesRow, SiteRow, Store, StoryAuthorRow, StoryRow,
-                            StorySeriesRow, database_url)
+                            StorySeriesRow, classes_from_json, database_url, tags_from_json)
 from mirror.storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -60,10 +60,6 @@ def fingerprint(story: Story) -> tuple:
         story.published,
         story.updated,
     )
-
-
-def _tag_names(data) -> tuple:
-    return tuple(item["name"] for item in data or [])
 
 
 @dataclass
@@ -111,12 +107,16 @@ def load_plan(store: Store, site: str, *, full: bool, margin_days: int, logged_i
             if story.status not in fetchable:
                 plan.retry.add(story.story_id)  # incomplete, or members-only while we can now log in
                 continue
-            plan.known[story.story_id] = (
-                story.title, tuple(authors.get(story.id, [])), _plain(story.summary_html), story.rating,
-                _tag_names(story.categories), _tag_names(story.characters),
-                tuple((c["type"], _tag_names(c["values"])) for c in story.classes or [] if c["values"]),
-                tuple(series.get(story.id, [])), story.chapter_count, story.completed, story.word_count,
-                story.published, story.updated)
+            # the same fingerprint() as for a listed story, from a chapterless item: one definition
+            plan.known[story.story_id] = fingerprint(Story(
+                site=site, story_id=story.story_id, url=story.url, title=story.title,
+                authors=[Author(uid, "", "") for uid in authors.get(story.id, [])],
+                summary_html=story.summary_html, rating=story.rating,
+                categories=tags_from_json(story.categories), characters=tags_from_json(story.characters),
+                classes=classes_from_json(story.classes),
+                series=[Series(seriesid, "", "") for seriesid in series.get(story.id, [])],
+                chapter_count=story.chapter_count, completed=story.completed, word_count=story.word_count,
+                published=story.published, updated=story.updated))
     if last_sync is not None:
         plan.floor = last_sync.date() - dt.timedelta(days=margin_days)
     return plan

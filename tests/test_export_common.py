@@ -14,7 +14,7 @@ from mirror.export.run import export
 from mirror.items import Author, Story
 from mirror.storage import Store
 from tests.storage_fixtures import SITE_A, SITE_B, make_story
-from tests.test_crawl_sample import ROOT, run
+from tests.test_crawl_sample import run
 
 
 @pytest.fixture
@@ -104,4 +104,3 @@ def test_cli_jsonl_with_filters(store, tmp_path):
     assert bad.returncode == 2 and "--updated-since takes a date" in bad.stderr
     stdout = run(sys.executable, "-m", "mirror", "export", "jsonl", "--db", db, "--story", "9")
     assert [json.loads(line)["site"] for line in stdout.stdout.splitlines()] == [SITE_B]
-    assert ROOT.exists()

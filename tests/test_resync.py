@@ -13,7 +13,7 @@ from mirror.sample import SampleArchive
 from mirror.sample.archive import ARCHIVE
 from sqlalchemy import select
 
-from mirror.storage import ChapterVersionRow, Store, StoryRow
+from mirror.storage import ChapterVersionRow, Store, StoryRow, StoryVersionRow
 from tests.test_crawl_sample import ROOT, canon, crawl, last_run, run
 
 STORY_PAGES = "viewstory.php"
@@ -98,8 +98,12 @@ def test_new_story_new_chapter_and_edited_summary_are_fetched_and_nothing_else(m
     changes = [e for e in store.story_history(site.base_url, edited) if e["kind"] == "metadata_changed"]
     assert len(changes) == 1, changes
     assert run_record["stories_changed"] == 2
-    assert old_summary  # the earlier summary is kept as a version
     assert store.get_story(site.base_url, edited).summary_html != old_summary
+    with store.engine.connect() as conn:  # the earlier summary is kept as a version
+        kept = [m["summary_html"] for m in conn.execute(select(StoryVersionRow.data).join(
+            StoryRow, StoryRow.id == StoryVersionRow.story_pk).where(StoryRow.story_id == edited)
+            .order_by(StoryVersionRow.id)).scalars()]
+    assert kept[0] == old_summary and "rewritten" in kept[-1]
 
 
 def test_edited_chapter_text_is_caught_by_full_and_the_old_version_kept(mirrored):

@@ -38,9 +38,11 @@ from .store import (
     SUPPORTED_BACKENDS,
     StorageError,
     Store,
+    classes_from_json,
     database_url,
     json_safe,
     parse_story_url,
+    tags_from_json,
 )
 
 __all__ = [
@@ -71,6 +73,8 @@ __all__ = [
     "UPSERT_UNCHANGED",
     "UTCDateTime",
     "database_url",
+    "classes_from_json",
     "json_safe",
+    "tags_from_json",
     "parse_story_url",
 ]

@@ -221,6 +221,11 @@ def _classes_from_json(data: list[Any] | None) -> dict[str, list[Tag]]:
     return {d["type"]: _tags_from_json(d["values"]) for d in data or []}
 
 
+# For readers of the JSON columns outside this module (e.g. the re-sync plan).
+tags_from_json = _tags_from_json
+classes_from_json = _classes_from_json
+
+
 def _extra_to_json(extra: dict[str, str]) -> list[dict[str, Any]]:
     return [{"label": k, "value": v} for k, v in extra.items()]
 
