@@ -1,6 +1,6 @@
 """Benchmark: crawl the bundled sample archive on loopback and print the figures.
 
-    python bench/crawl_sample.py [--delay 0] [--no-printable] [--autothrottle]
+    python bench/crawl_sample.py [--delay 0] [--no-printable] [--autothrottle] [--no-reviews] [--no-authors] [--no-images]
 
 Prints requests per story (story pages, listing pages apart), stories per second and pages per
 second, and peak memory (RSS) of the crawling process.  Loopback only; nothing is timed in tests.
@@ -25,12 +25,18 @@ def main() -> int:
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--no-printable", action="store_true", help="one request per chapter")
     parser.add_argument("--autothrottle", action="store_true", help="keep AutoThrottle on (off by default here)")
+    parser.add_argument("--no-reviews", action="store_true", help="MIRROR_REVIEWS=0: no review pages")
+    parser.add_argument("--no-authors", action="store_true", help="MIRROR_AUTHORS=0: no author profiles")
+    parser.add_argument("--no-images", action="store_true", help="MIRROR_IMAGES=0: no images")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, SampleArchive() as archive:
         result = run_crawl(archive.base_url, db_url=f"sqlite:///{tmp}/bench.sqlite", delay=args.delay,
                            log_level="ERROR",
                            extra_settings={"MIRROR_PRINTABLE": not args.no_printable,
-                                           "AUTOTHROTTLE_ENABLED": args.autothrottle})
+                                           "AUTOTHROTTLE_ENABLED": args.autothrottle,
+                                           "MIRROR_REVIEWS": not args.no_reviews,
+                                           "MIRROR_AUTHORS": not args.no_authors,
+                                           "MIRROR_IMAGES": not args.no_images})
         served = len(archive.request_log())
     stats = result.stats
     pages = stats.get("downloader/response_count", 0)
@@ -39,6 +45,25 @@ def main() -> int:
     print(f"stories stored:     {result.stories}")
     print(f"requests per story: {result.requests_per_story:.2f} "
           f"(+ {stats.get('mirror/requests/listing', 0)} listing pages, 1 robots.txt)")
+    print(f"series:             {stats.get('mirror/series/stored', 0)} stored, "
+          f"{stats.get('mirror/requests/series', 0)} series pages "
+          f"(+ {stats.get('mirror/requests/series_listing', 0)} series listing pages)")
+    reviews, authors = stats.get("mirror/requests/reviews", 0), stats.get("mirror/requests/authors", 0)
+    stored = result.stories or 1
+    print(f"reviews:            {reviews} review pages ({reviews / stored:.2f} per story), "
+          f"{stats.get('mirror/reviews/new', 0)} new reviews")
+    print(f"author profiles:    {authors} pages ({authors / stored:.2f} per story)")
+    print(f"challenges:         {stats.get('mirror/challenges/stored', 0)} stored, "
+          f"{stats.get('mirror/requests/challenges', 0)} challenge pages "
+          f"(+ {stats.get('mirror/requests/challenge_listing', 0)} challenges listing pages)")
+    print(f"taxonomy:           {stats.get('mirror/requests/taxonomy', 0)} browse and gate pages "
+          f"({stats.get('mirror/taxonomy/failed', 0)} failed)")
+    images = stats.get("mirror/requests/images", 0)
+    print(f"images:             {images} requests ({images / stored:.2f} per story), "
+          f"{stats.get('mirror/images/new', 0)} stored, {stats.get('mirror/images/failed', 0)} failed")
+    story_pages = stats.get("mirror/requests/story", 0)
+    print(f"per story, all:     {(story_pages + reviews + authors) / stored:.2f} "
+          f"(story pages + reviews + profiles; listings and series apart)")
     print(f"requests in all:    {pages} (server saw {served})")
     print(f"time:               {result.seconds:.2f} s")
     print(f"stories/s:          {result.stories / result.seconds:.1f}")

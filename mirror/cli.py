@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from pathlib import Path
 
 from mirror import __version__
 
@@ -47,9 +49,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         extra["ROBOTSTXT_OBEY"] = False
     if args.full:
         extra["MIRROR_FULL"] = True
+    if args.warc:
+        extra["MIRROR_WARC_DIR"] = str(Path(args.warc).resolve())  # recorded on the run: reparse/verify find it
+    if args.warc_max_size:
+        extra["MIRROR_WARC_MAX_SIZE"] = args.warc_max_size
+    if not args.url and not args.profile:
+        raise UserError("give the archive's URL, or --profile NAME (a config/sites/NAME.toml)")
     result = run_crawl(args.url, db_url=args.db, delay=args.delay, date_format=args.date_format,
                        encoding=args.encoding, contact=args.contact, log_level=args.log_level,
-                       extra_settings=extra)
+                       extra_settings=extra, profile=args.profile)
     reason = result.stats.get("finish_reason", "?")
     print(f"{result.base_url}: {result.stories} stories stored "
           f"({result.count('mirror/stories/new')} new, {result.count('mirror/stories/changed')} changed, "
@@ -87,10 +95,22 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UserError(f"--updated-since takes a date such as 2024-01-31, not {args.updated_since!r}") from exc
     flt = ExportFilter(site=args.site, story_ids=tuple(args.story) if args.story else None,
                        author_ids=tuple(args.author) if args.author else None, updated_since=since)
-    out = args.out or ("-" if FORMATS[args.format].kind == "stream" else f"mirror-{args.format}")
+    kind = FORMATS[args.format].kind
+    out = args.out or ("-" if kind == "stream" else "mirror.wacz" if kind == "archive" else f"mirror-{args.format}")
+    records = getattr(args, "kind", None) or "stories"
+    if records != "stories" and args.format != "jsonl":
+        raise UserError(f"--kind {records} is for jsonl only")
+    if records != "stories" and (args.story or args.author or since):
+        raise UserError(f"--kind {records} takes --site only (--story, --author, --updated-since select stories)")
     store = Store(database_url(args.db))
     try:
-        result = export(store, args.format, out, flt)
+        if records != "stories":
+            from mirror.export.run import export_records
+            count = export_records(store, records, out, site=args.site)
+            print(f"exported {count} {records} records as jsonl to "
+                  f"{'standard output' if out == '-' else out}", file=sys.stderr)
+            return 0
+        result = export(store, args.format, out, flt, warc_dir=args.warc)
     except OSError as exc:
         raise UserError(f"cannot write {out}: {exc.strerror or exc}; choose another --out path") from exc
     finally:
@@ -147,6 +167,73 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warc_dir(args: argparse.Namespace) -> str:
+    """--warc, else the folder the latest crawl (of --site) captured into."""
+    if args.warc:
+        return args.warc
+    from mirror.storage import Store, database_url
+
+    with Store(database_url(args.db)) as store:
+        found = store.last_run_setting("MIRROR_WARC_DIR", args.site)
+    if not found:
+        raise UserError("no crawl of this database recorded a WARC folder: give it with --warc DIR")
+    return str(found)
+
+
+def cmd_reparse(args: argparse.Namespace) -> int:
+    from mirror.reparse import run_reparse
+    from mirror.storage import database_url
+
+    result = run_reparse(_warc_dir(args), db_url=database_url(args.db), site=args.site,
+                         story_ids=args.story, log_level=args.log_level)
+    for site in result.sites:
+        print(site.summary())
+    if not result.sites:
+        print("the database holds no stories to reparse")
+    return 0 if result.ok else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from mirror.storage import database_url
+    from mirror.verify import verify
+
+    report = verify(_warc_dir(args), db_url=database_url(args.db), site=args.site)
+    for problem in report.problems:
+        print(f"MISMATCH {problem}")
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mirror.probe import probe
+    from mirror.urls import normalise_base
+
+    report = probe(args.url, delay=args.delay, contact=args.contact)
+    print("\n".join(report.summary_lines()))
+    if not report.is_efiction:
+        print(f"mirror: {report.base_url} does not look like an eFiction archive; no profile written",
+              file=sys.stderr)
+        return 1
+    name = args.name or (Path(args.write).stem if args.write else None) or \
+        re.sub(r"[^A-Za-z0-9._-]+", "-", normalise_base(args.url).split("://", 1)[1]).strip("-.")
+    text = report.profile_toml(name)
+    if not args.write:
+        print("\n# profile (save it as config/sites/NAME.toml, or use --write):\n" + text, end="")
+        return 0
+    path = Path(args.write)
+    if path.exists() and not args.force:
+        raise UserError(f"{path} exists; use --force to replace it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mirror", description="Polite mirroring of eFiction archives.")
     parser.add_argument("--version", action="version", version=f"fic-mirror {__version__}")
@@ -154,15 +241,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     crawl = sub.add_parser("crawl", help="mirror an eFiction archive into the database")
-    crawl.add_argument("url", help="the archive's base URL, e.g. http://example.org/fiction/")
+    crawl.add_argument("url", nargs="?",
+                       help="the archive's base URL, e.g. http://example.org/fiction/ (or --profile)")
+    crawl.add_argument("--profile", metavar="NAME",
+                       help="the site profile config/sites/NAME.toml: its base_url, date format, delay, ...")
     crawl.add_argument("--db", help="database URL (default: $MIRROR_DATABASE_URL or sqlite:///mirror.sqlite)")
     crawl.add_argument("--delay", type=float, help="seconds between requests to the site (default 2)")
-    crawl.add_argument("--date-format", help="the site's PHP date() format (default: profile, else d/m/y)")
+    crawl.add_argument("--date-format", help="the site's PHP date() format, or auto (default: the profile's, "
+                                             "else auto: inferred from the listing's dates)")
     crawl.add_argument("--encoding", help="force the page encoding (default: detect)")
     crawl.add_argument("--contact", help="an e-mail or URL for the site's admin, sent in the User-Agent")
     crawl.add_argument("--full", action="store_true",
                        help="fetch every story, not only new and changed ones (a re-sync is the default "
                             "once the site is mirrored)")
+    crawl.add_argument("--warc", metavar="DIR",
+                       help="also write every HTTP exchange to WARC files in DIR (with a CDXJ index)")
+    crawl.add_argument("--warc-max-size", type=int, metavar="BYTES",
+                       help="start a new WARC file at this size (default 1000000000)")
     crawl.add_argument("--ignore-robots", action="store_true",
                        help="do not obey robots.txt (logged, and recorded on the crawl run)")
     crawl.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
@@ -170,13 +265,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="any setting from mirror/settings.py, e.g. -s DOWNLOAD_TIMEOUT=30")
     crawl.set_defaults(func=cmd_crawl)
 
-    export = sub.add_parser("export", help="export the mirror (jsonl, txt, epub, csv, html, opendoors)")
-    export.add_argument("format", choices=["jsonl", "txt", "epub", "csv", "html", "opendoors"],
+    export = sub.add_parser("export", help="export the mirror (jsonl, txt, epub, csv, html, opendoors, wacz)")
+    export.add_argument("format", choices=["jsonl", "txt", "epub", "csv", "html", "opendoors", "wacz"],
                         help="output format")
     export.add_argument("--db", help="database URL")
     export.add_argument("--out", help="jsonl: a file, or - for standard output (default); "
                                       "the others: a folder (default mirror-FORMAT)")
+    export.add_argument("--warc", metavar="DIR", help="wacz: the folder of WARC files (mirror crawl --warc DIR)")
     export.add_argument("--site", help="only this archive (its base URL)")
+    export.add_argument("--kind", choices=["stories", "authors", "series", "reviews", "challenges", "taxonomy"],
+                        default="stories",
+                        help="jsonl: which records, one per line (default stories, each with its reviews)")
     export.add_argument("--story", type=int, action="append", metavar="ID", help="only this story id (repeatable)")
     export.add_argument("--author", type=int, action="append", metavar="ID",
                         help="only stories by this author id (repeatable)")
@@ -202,11 +301,38 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--delay", type=float, default=0.05, help="seconds between requests")
     demo.set_defaults(func=cmd_demo)
 
+    probe = sub.add_parser("probe", help="look at an archive (a handful of polite requests), report what it "
+                                          "is and write its site profile")
+    probe.add_argument("url", help="the archive's base URL, e.g. http://example.org/fiction/")
+    probe.add_argument("--write", metavar="PATH", help="write the profile there, e.g. config/sites/NAME.toml "
+                                                       "(default: print it)")
+    probe.add_argument("--name", help="the profile's name (default: the file name, else the host and path)")
+    probe.add_argument("--force", action="store_true", help="replace an existing --write file")
+    probe.add_argument("--delay", type=float, help="seconds between requests (default 2; robots.txt may raise it)")
+    probe.add_argument("--contact", help="an e-mail or URL for the site's admin, sent in the User-Agent")
+    probe.set_defaults(func=cmd_probe)
+
     history = sub.add_parser("history", help="what the site said about one story over time")
     history.add_argument("url", help="the story's address, e.g. http://example.org/fiction/viewstory.php?sid=12")
     history.add_argument("--db", help="database URL")
     history.add_argument("--json", action="store_true", help="one JSON document instead of lines")
     history.set_defaults(func=cmd_history)
+
+    reparse = sub.add_parser("reparse", help="extract the stored stories again from their WARC records "
+                                              "(after a parser fix), with no request to the site")
+    reparse.add_argument("--warc", metavar="DIR", help="the WARC folder (default: the latest crawl's)")
+    reparse.add_argument("--db", help="database URL")
+    reparse.add_argument("--site", help="only this archive (its base URL)")
+    reparse.add_argument("--story", type=int, action="append", metavar="ID", help="only this story id (repeatable)")
+    reparse.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING or ERROR")
+    reparse.set_defaults(func=cmd_reparse)
+
+    verify = sub.add_parser("verify", help="check the WARC files, and that every stored chapter is in its "
+                                            "WARC record; exits 1 on any mismatch")
+    verify.add_argument("--warc", metavar="DIR", help="the WARC folder (default: the latest crawl's)")
+    verify.add_argument("--db", help="database URL")
+    verify.add_argument("--site", help="only this archive (its base URL)")
+    verify.set_defaults(func=cmd_verify)
     return parser
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import socket
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
+from scrapy.settings import SETTINGS_PRIORITIES, Settings
 
 from mirror import __version__, urls
-from mirror.profiles import credentials, find_profile
+from mirror.profiles import Profile, credentials, find_profile, get_profile
 from mirror.spiders.efiction import EfictionSpider
 from mirror.storage import Store, database_url
 
@@ -40,7 +41,7 @@ class CrawlResult:
 
 def crawl_settings(*, db_url: str | None = None, delay: float | None = None,
                    contact: str | None = None, log_level: str | None = None,
-                   extra: dict[str, Any] | None = None) -> Settings:
+                   extra: dict[str, Any] | None = None, profile: Profile | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("mirror.settings", priority="project")
     settings.set("MIRROR_DATABASE_URL", database_url(db_url), priority="cmdline")
@@ -57,7 +58,45 @@ def crawl_settings(*, db_url: str | None = None, delay: float | None = None,
         settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
     for key, value in (extra or {}).items():
         settings.set(key, value, priority="cmdline")
+    if profile is not None:
+        apply_profile(settings, profile)
+    if settings.get("MIRROR_WARC_DIR"):  # WARC capture: record each exchange as on the wire
+        handler = settings.get("MIRROR_WARC_DOWNLOAD_HANDLER")
+        settings.set("DOWNLOAD_HANDLERS", {**settings.getdict("DOWNLOAD_HANDLERS"),
+                                           "http": handler, "https": handler}, priority="cmdline")
     return settings
+
+
+def apply_profile(settings: Settings, profile: Profile) -> None:
+    """The site profile's politeness as Scrapy's per-site download slot (``DOWNLOAD_SLOTS``, keyed
+    by host name): its ``concurrency``, and its ``delay`` unless the command line set one
+    (``--delay`` wins).  robots.txt's Crawl-delay raises the slot's delay later
+    (:class:`mirror.extensions.SiteDelay`).  The profile's name goes to ``MIRROR_PROFILE``."""
+    slot = profile.slot_settings()
+    explicit_delay = (settings.getpriority("DOWNLOAD_DELAY") or 0) >= SETTINGS_PRIORITIES["cmdline"]
+    if explicit_delay:
+        slot.pop("delay", None)
+    slots = settings.getdict("DOWNLOAD_SLOTS")
+    slots[profile.host] = {**slot, **slots.get(profile.host, {})}  # -s DOWNLOAD_SLOTS=... wins
+    settings.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
+    settings.set("MIRROR_PROFILE", profile.name, priority="cmdline")
+
+
+def resolve_profile(url: str | None, name: str | None,
+                    config_dir: str | None = None) -> tuple[str, Profile | None]:
+    """(base URL, profile) for `mirror crawl [URL] [--profile NAME]`: the named profile (its
+    base_url unless URL is given, which must then be the same site), else the profile whose
+    base_url is URL, else none."""
+    if name:
+        profile = get_profile(name, config_dir)
+        if url and urls.normalise_base(url) != profile.base_url:
+            raise ValueError(f"{url} is not the base_url of profile {name!r} ({profile.base_url}); "
+                             "give the URL or the profile, not both")
+        return profile.base_url, profile
+    if not url:
+        raise ValueError("give the archive's URL or --profile NAME")
+    base = urls.normalise_base(url)
+    return base, find_profile(base, config_dir)
 
 
 def check_database(url: str) -> None:
@@ -84,16 +123,20 @@ def check_reachable(base_url: str, timeout: float = 10.0) -> None:
                               "check the address and your connection") from exc
 
 
-def run_crawl(url: str, *, db_url: str | None = None, delay: float | None = None,
+def run_crawl(url: str | None, *, db_url: str | None = None, delay: float | None = None,
               date_format: str | None = None, encoding: str | None = None,
               contact: str | None = None, log_level: str | None = None,
-              extra_settings: dict[str, Any] | None = None) -> CrawlResult:
-    """Mirror the archive at ``url`` into the database; return the crawl's figures."""
-    base = urls.normalise_base(url)
+              extra_settings: dict[str, Any] | None = None, profile: str | None = None) -> CrawlResult:
+    """Mirror the archive at ``url`` (or the one of the site profile named ``profile``) into the
+    database; return the crawl's figures."""
+    config_dir = (extra_settings or {}).get("MIRROR_CONFIG_DIR")
+    base, site_profile = resolve_profile(url, profile, config_dir)
     settings = crawl_settings(db_url=db_url, delay=delay, contact=contact, log_level=log_level,
-                              extra=extra_settings)
+                              extra=extra_settings, profile=site_profile)
     check_database(settings.get("MIRROR_DATABASE_URL"))
-    credentials(base, find_profile(base, settings.get("MIRROR_CONFIG_DIR")))  # half-set: ProfileError now
+    if settings.get("MIRROR_WARC_DIR"):  # an unwritable folder fails now, in one line
+        Path(settings.get("MIRROR_WARC_DIR")).mkdir(parents=True, exist_ok=True)
+    credentials(base, site_profile)  # half-set: ProfileError now
     check_reachable(base)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(EfictionSpider)

@@ -21,6 +21,10 @@ class DemoResult:
     jsonl_path: Path
 
 
+# the archive's other records, fetched after the stories (their mirror/requests/<kind> counters)
+OTHER_RECORDS = ("series", "series_listing", "reviews", "authors", "challenges", "challenge_listing",
+                 "taxonomy", "images")
+
 def run_demo(*, db_path: str = "mirror-demo.sqlite", jsonl_path: str = "mirror-demo.jsonl",
              delay: float = 0.05, log_level: str = "WARNING") -> DemoResult:
     db_url = f"sqlite:///{Path(db_path).resolve()}"
@@ -48,7 +52,9 @@ def print_summary(result: DemoResult, stream: TextIO = sys.stdout) -> None:
         f"  chapters:          {summary.get('chapters', 0)}",
         f"  words:             {summary.get('words', 0)}",
         f"  requests:          {crawl.count('downloader/request_count')} in all, "
-        f"{crawl.requests_per_story:.2f} per story (+ {crawl.count('mirror/requests/listing')} listing pages)",
+        f"{crawl.requests_per_story:.2f} per story (+ {crawl.count('mirror/requests/listing')} listing pages, "
+        f"{sum(crawl.count(f'mirror/requests/{kind}') for kind in OTHER_RECORDS)} for series, reviews, "
+        "profiles, challenges, categories and images)",
         f"  dropped:           {crawl.count('mirror/dropped')}",
         f"  time:              {crawl.seconds:.1f} s ({rate:.1f} stories/s)",
         f"  database:          {crawl.database_url}",

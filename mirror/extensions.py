@@ -108,14 +108,15 @@ class CrawlRunRecorder:
     def spider_opened(self, spider):
         self.store = Store(self.url)
         site = spider.base_url
-        unfinished = self.store.unfinished_runs(site)
+        reparse = getattr(spider, "run_mode", None)  # e.g. "reparse": not a crawl, resumes none
+        unfinished = [] if reparse else self.store.unfinished_runs(site)
         done = self.store.stories_done(unfinished)
         self.store.mark_interrupted(unfinished)
         plan = getattr(spider, "sync_plan", None)
-        mode = "resumed" if unfinished else (plan.strategy if plan else "full")
+        mode = reparse or ("resumed" if unfinished else (plan.strategy if plan else "full"))
         settings = {key: self.crawler.settings.get(key) for key in (
             "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN", "ROBOTSTXT_OBEY", "USER_AGENT",
-            "AUTOTHROTTLE_ENABLED")}
+            "AUTOTHROTTLE_ENABLED", "MIRROR_WARC_DIR")}
         settings["date_format"] = getattr(spider, "date_format", None)
         settings["resumes_runs"] = unfinished
         self.run_id = self.store.start_run(site, mode=mode, settings=settings)

@@ -8,7 +8,8 @@
 * :class:`SiteHealthMiddleware`: a site that keeps failing (connection errors,
   5xx) is paused: the crawl ends cleanly, its state saved, to be resumed later.
 * :class:`StayOnSiteMiddleware`: no request leaves the archive's host and path,
-  whatever sent it (a redirect, a retry), robots.txt apart.
+  whatever sent it (a redirect, a retry), robots.txt apart; none the site profile's
+  include/exclude patterns rule out.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 import random
 import time
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
@@ -29,6 +30,7 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from mirror import urls
+from mirror.images import image_url_allowed
 from mirror.parsing.efiction import FATAL_ERROR_TEXT
 from mirror.politeness import slot_key
 
@@ -163,6 +165,8 @@ class SiteHealthMiddleware:
         return cls(crawler, limit)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("mirror_image"):  # recorded per image (pipelines.images), never a pause
+            return response
         key = slot_key(self.crawler, request)
         if response.status >= 500 or response.status == 429:
             self._failed(key, f"HTTP {response.status} for {request.url}")
@@ -171,7 +175,7 @@ class SiteHealthMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if not isinstance(exception, IgnoreRequest):
+        if not isinstance(exception, IgnoreRequest) and not request.meta.get("mirror_image"):
             self._failed(slot_key(self.crawler, request), f"{type(exception).__name__} for {request.url}")
 
     def _failed(self, key: str, what: str) -> None:
@@ -201,10 +205,34 @@ class StayOnSiteMiddleware:
 
     def process_request(self, request: Request) -> None:
         base = getattr(self.crawler.spider, "base_url", None)
-        if base is None or urls.within_site(request.url, base):
+        if base is None:
             return
         home, target = urlsplit(base), urlsplit(request.url)
         if target.path == "/robots.txt" and target.netloc == home.netloc:
             return
+        if request.meta.get("mirror_image") and self._image_allowed(request.url, home):
+            return
+        if target.path == "/robots.txt" and self._image_host(target.netloc):
+            return  # another host's robots.txt, read before its images (MIRROR_IMAGES_OFFSITE)
+        if urls.within_site(request.url, base):
+            # the site profile's include/exclude patterns (the login is exempt)
+            profile = getattr(self.crawler.spider, "profile", None)
+            if profile is None or request.meta.get("dont_obey_robotstxt") or profile.allows(request.url):
+                return
+            self.crawler.stats.inc_value("mirror/profile_excluded")
+            raise IgnoreRequest(f"excluded by site profile {profile.name}'s include/exclude: {request.url}")
         self.crawler.stats.inc_value("mirror/offsite_refused")
         raise IgnoreRequest(f"off the site: {request.url} is outside {base}")
+
+    def _image_allowed(self, url: str, home) -> bool:
+        """An image (pipelines.images): exactly the URLs the image pipeline asked for (off-site
+        ones only with MIRROR_IMAGES_OFFSITE), and a redirect of one to the archive's own host;
+        a redirect of an image elsewhere is refused."""
+        if url in getattr(self.crawler.spider, "image_urls_requested", ()):
+            return True
+        return image_url_allowed(url, urlunsplit(home), offsite=False)
+
+    def _image_host(self, netloc: str) -> bool:
+        netloc = netloc.lower()
+        return any(urlsplit(u).netloc.lower() == netloc
+                   for u in getattr(self.crawler.spider, "image_urls_requested", ()))

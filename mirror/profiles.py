@@ -1,30 +1,47 @@
 """Site profiles: per-site differences as data (``config/sites/<name>.toml``).
 
-A profile is a small TOML file::
+Every key (``config/sites/example.toml`` documents each one)::
 
-    name = "lantern-hollow"
-    base_url = "http://example.org/fiction/"
-    date_format = "d/m/y"      # PHP date() format of Published/Updated
-    encoding = "auto"          # or e.g. "utf-8", "windows-1252"
-    delay = 2.0                # seconds between requests (optional)
-    username_env = "MIRROR_LANTERN_USERNAME"   # where the login is (optional; these are the defaults)
+    name = "lantern-hollow"              # default: the file name without .toml
+    base_url = "http://example.org/fiction/"   # required
+    engine = "efiction"                  # the only engine there is
+    date_format = "d/m/y"                # PHP date() format of Published/Updated, or "auto"
+    encoding = "auto"                    # or e.g. "utf-8", "windows-1252"
+    language = "en"                      # language of the site's labels and month names
+    delay = 2.0                          # seconds between requests (at least 0)
+    concurrency = 1                      # requests at a time (1 to 4)
+    username_env = "MIRROR_LANTERN_USERNAME"   # where the login is (optional)
     password_env = "MIRROR_LANTERN_PASSWORD"
+    pass_age_gates = true                # pass warning / age-consent gates
+    printable = true                     # false: the site switched the printable view off
+    include = ["viewstory\\.php"]        # regexes: only matching URLs are requested (listing
+    exclude = ["sid=666\\b"]             #   and story URLs; robots.txt and the login are exempt)
     notes = "free text"
 
-Unknown keys and wrong types are errors that name the file and the key.
+A profile is validated when it is loaded: every problem (an unknown key, a wrong type, a value
+out of range, a regex that does not compile, a date format without a year...) is reported in one
+:class:`ProfileError` whose lines name the file, the key and the problem.
 """
 
 from __future__ import annotations
 
+import codecs
+import difflib
 import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from mirror import urls
+from mirror.parsing.dates import LANGUAGES, DateFormatError, check_format
+
+ENGINES = ("efiction",)
+MAX_CONCURRENCY = 4  # more than this at once is no longer a polite guest on shared hosting
+AUTO = "auto"
 
 
 class ProfileError(ValueError):
@@ -35,19 +52,135 @@ class ProfileError(ValueError):
 class Profile:
     name: str
     base_url: str
-    date_format: str = "d/m/y"
-    encoding: str | None = None
-    delay: float | None = None
+    engine: str = "efiction"
+    date_format: str | None = None  # a PHP date() format, "auto" (inferred), None: MIRROR_DATE_FORMAT
+    encoding: str | None = None  # None: detect
+    language: str = "en"
+    delay: float | None = None  # None: DOWNLOAD_DELAY
+    concurrency: int = 1
     notes: str = ""
     username_env: str | None = None
     password_env: str | None = None
-    path: Path | None = None
+    pass_age_gates: bool = True
+    printable: bool = True  # False: the printable view is off, chapters are read one by one
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    def slot_settings(self) -> dict[str, Any]:
+        """This site's entry in Scrapy's ``DOWNLOAD_SLOTS`` (keyed by host name)."""
+        slot: dict[str, Any] = {"concurrency": self.concurrency}
+        if self.delay is not None:
+            slot["delay"] = self.delay
+        return slot
+
+    def allows(self, url: str) -> bool:
+        """Do the profile's include/exclude patterns let the crawler request ``url``?"""
+        return url_allowed(url, self.include, self.exclude)
 
 
-_KEYS: dict[str, type | tuple[type, ...]] = {
-    "name": str, "base_url": str, "date_format": str, "encoding": str,
-    "delay": (int, float), "notes": str, "username_env": str, "password_env": str,
+def url_allowed(url: str, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> bool:
+    """True if ``url`` matches an include pattern (or there are none) and no exclude pattern."""
+    if include and not any(re.search(p, url) for p in include):
+        return False
+    return not any(re.search(p, url) for p in exclude)
+
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# key -> (expected type(s), what to say)
+_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "name": (str, "a string"), "base_url": (str, "a string"), "engine": (str, "a string"),
+    "date_format": (str, "a string"), "encoding": (str, "a string"), "language": (str, "a string"),
+    "delay": ((int, float), "a number of seconds"), "concurrency": (int, "a whole number"),
+    "username_env": (str, "a string"), "password_env": (str, "a string"),
+    "pass_age_gates": (bool, "true or false"), "printable": (bool, "true or false"), "include": (list, "a list of regular expressions"),
+    "exclude": (list, "a list of regular expressions"), "notes": (str, "a string"),
 }
+KEYS = tuple(_KEYS)
+
+
+def _check_value(key: str, value: Any) -> str | None:
+    """The problem with one key's value, or None."""
+    expected, what = _KEYS[key]
+    if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+        return f"has the wrong type ({type(value).__name__}): expected {what}"
+    if key == "name" and not _NAME.match(value):
+        return f"{value!r} is not a usable name (letters, digits, '.', '_' and '-')"
+    if key == "engine" and value not in ENGINES:
+        return f"{value!r} is not a supported engine (supported: {', '.join(ENGINES)})"
+    if key == "date_format" and value != AUTO:
+        try:
+            check_format(value)
+        except DateFormatError as exc:
+            return f"{exc} (or \"auto\")"
+    if key == "encoding" and value != AUTO:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            return f"{value!r} is not a known encoding (e.g. \"utf-8\", \"windows-1252\", or \"auto\")"
+    if key == "language" and value not in LANGUAGES:
+        return f"{value!r} is not a supported language ({', '.join(LANGUAGES)})"
+    if key == "delay" and not 0 <= value <= 3600:
+        return f"{value} is out of range: seconds between requests, 0 to 3600"
+    if key == "concurrency" and not 1 <= value <= MAX_CONCURRENCY:
+        return (f"{value} is out of range: 1 to {MAX_CONCURRENCY} requests at a time "
+                "(small archives run on shared hosting; 1 is the polite default)")
+    if key in ("username_env", "password_env") and not _ENV.match(value):
+        return f"{value!r} is not an environment variable name"
+    if key in ("include", "exclude"):
+        for index, pattern in enumerate(value):
+            if not isinstance(pattern, str):
+                return f"item {index + 1} is {type(pattern).__name__}, not a regular expression string"
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                return f"item {index + 1} {pattern!r} is not a valid regular expression: {exc}"
+    return None
+
+
+def validate(data: Mapping[str, Any], source: str | Path = "<profile>") -> Profile:
+    """A Profile from a profile's TOML data; ProfileError listing every problem, each line
+    naming ``source`` and the key."""
+    problems: list[str] = []
+    for key, value in data.items():
+        if key not in _KEYS:
+            close = difflib.get_close_matches(key, _KEYS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"unknown key {key!r}{hint} (known: {', '.join(_KEYS)})")
+            continue
+        problem = _check_value(key, value)
+        if problem:
+            problems.append(f"{key!r} {problem}")
+    base = None
+    if "base_url" not in data:
+        problems.append("'base_url' is required (the archive's address, e.g. \"http://example.org/fiction/\")")
+    elif isinstance(data["base_url"], str):
+        try:
+            base = urls.normalise_base(data["base_url"])
+        except urls.BadURL as exc:
+            problems.append(f"'base_url' {exc}")
+    if problems:
+        raise ProfileError("\n".join(f"{source}: {p}" for p in problems))
+    encoding = data.get("encoding")
+    stem = Path(source).stem if isinstance(source, Path) else "site"
+    return Profile(
+        name=data.get("name", stem), base_url=base or "", engine=data.get("engine", "efiction"),
+        date_format=data.get("date_format"),
+        encoding=None if encoding in (None, AUTO) else encoding,
+        language=data.get("language", "en"),
+        delay=float(data["delay"]) if "delay" in data else None,
+        concurrency=data.get("concurrency", 1), notes=data.get("notes", ""),
+        username_env=data.get("username_env"), password_env=data.get("password_env"),
+        pass_age_gates=data.get("pass_age_gates", True), printable=data.get("printable", True),
+        include=tuple(data.get("include", ())), exclude=tuple(data.get("exclude", ())),
+        path=source if isinstance(source, Path) else None,
+    )
 
 
 def config_dirs(explicit: str | os.PathLike | None = None) -> list[Path]:
@@ -62,31 +195,14 @@ def config_dirs(explicit: str | os.PathLike | None = None) -> list[Path]:
     return dirs
 
 
-def load_profile(path: Path) -> Profile:
+def load_profile(path: Path | str) -> Profile:
+    """Read and validate one profile file."""
+    path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ProfileError(f"{path}: cannot read site profile: {exc}") from exc
-    for key, value in data.items():
-        if key not in _KEYS:
-            raise ProfileError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(_KEYS))})")
-        if not isinstance(value, _KEYS[key]) or isinstance(value, bool):
-            raise ProfileError(f"{path}: {key!r} has the wrong type ({type(value).__name__})")
-    if "base_url" not in data:
-        raise ProfileError(f"{path}: 'base_url' is required")
-    try:
-        base = urls.normalise_base(data["base_url"])
-    except urls.BadURL as exc:
-        raise ProfileError(f"{path}: base_url: {exc}") from exc
-    encoding = data.get("encoding")
-    return Profile(
-        name=data.get("name", path.stem), base_url=base,
-        date_format=data.get("date_format", "d/m/y"),
-        encoding=None if encoding in (None, "auto") else encoding,
-        delay=float(data["delay"]) if "delay" in data else None,
-        notes=data.get("notes", ""), username_env=data.get("username_env"),
-        password_env=data.get("password_env"), path=path,
-    )
+    return validate(data, path)
 
 
 def load_profiles(config_dir: str | os.PathLike | None = None) -> list[Profile]:
@@ -131,7 +247,35 @@ def credentials(base_url: str, profile: Profile | None,
 
 
 def get_profile(name: str, config_dir: str | os.PathLike | None = None) -> Profile:
-    for profile in load_profiles(config_dir):
-        if profile.name == name:
+    """The profile called ``name`` (its ``name`` key, or its file name)."""
+    profiles = load_profiles(config_dir)
+    for profile in profiles:
+        if profile.name == name or (profile.path is not None and profile.path.stem == name):
             return profile
-    raise ProfileError(f"no site profile named {name!r} in {config_dirs(config_dir)[0] / 'sites'}")
+    known = ", ".join(sorted(p.name for p in profiles)) or "none"
+    raise ProfileError(f"no site profile named {name!r} in {config_dirs(config_dir)[0] / 'sites'} "
+                       f"(profiles: {known})")
+
+
+def to_toml(values: Mapping[str, Any], comments: Mapping[str, str] | None = None) -> str:
+    """A profile as TOML text, keys in the documented order, with optional comments per key."""
+    lines = []
+    for key in KEYS:
+        if key not in values or values[key] is None:
+            continue
+        if comments and comments.get(key):
+            lines.extend(f"# {line}" for line in comments[key].splitlines())
+        lines.append(f"{key} = {_toml_value(values[key])}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value)
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'

@@ -59,6 +59,8 @@ ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.normalise.NormalisePipeline": 300,
     "pipelines.store.StorePipeline": 400,
+    # after the store: downloads the images a stored story shows (MIRROR_IMAGES)
+    "pipelines.images.ImagePipeline": 500,
 }
 DOWNLOADER_MIDDLEWARES = {
     "mirror.middlewares.StayOnSiteMiddleware": 40,
@@ -67,6 +69,10 @@ DOWNLOADER_MIDDLEWARES = {
     "mirror.middlewares.ErrorPageRetryMiddleware": 560,
     "mirror.middlewares.RetryAfterMiddleware": 570,
     "mirror.middlewares.SiteHealthMiddleware": 580,
+    # Above HttpCompressionMiddleware (590) and RedirectMiddleware (600): it archives every
+    # response as received, before decompression, redirects and retries.  Off unless
+    # MIRROR_WARC_DIR is set.
+    "mirror.warc.middleware.WarcCaptureMiddleware": 950,
 }
 LOG_FORMATTER = "mirror.logformatter.ShortItemLogFormatter"
 EXTENSIONS = {
@@ -82,18 +88,47 @@ EXTENSIONS = {
 # Database URL (SQLAlchemy).  None: the MIRROR_DATABASE_URL environment variable, else
 # sqlite:///mirror.sqlite in the current directory.
 MIRROR_DATABASE_URL = None
-# The site's PHP date() format for Published/Updated, when no site profile says otherwise.
-# eFiction's default is d/m/y.
-MIRROR_DATE_FORMAT = "d/m/y"
+# The site's PHP date() format for Published/Updated, when no site profile says otherwise:
+# "auto" infers it from the first listing page's dates (a day over 12, published before
+# updated; eFiction's default d/m/y when they cannot tell), or a PHP date() string such as "d/m/y".
+MIRROR_DATE_FORMAT = "auto"
 # Force a page encoding (e.g. "utf-8"); None: header charset if real, then <meta>, then cp1252.
 MIRROR_ENCODING = None
 # Folder holding site profiles (config/sites/*.toml); None: ./config, then the project's config/.
 MIRROR_CONFIG_DIR = None
+# The site profile to use, by name (`mirror crawl --profile NAME`); None: the profile whose
+# base_url is the crawled URL, if any.
+MIRROR_PROFILE = None
 # Fetch the printable whole-story view (1 request per story); False: one request per chapter.
 MIRROR_PRINTABLE = True
 # A crawl of a site already mirrored is a re-sync (only new and changed stories are fetched);
 # True: fetch everything (`mirror crawl --full`), to catch edits the listing does not show.
 MIRROR_FULL = False
+# Read the series pages (viewseries.php) too: each series' order, nesting and own metadata.
+MIRROR_SERIES = True
+# Read every story's reviews (reviews.php, when the listing shows "Reviews: N" > 0; a re-sync
+# only where that count changed or the story did), after the story pages.
+MIRROR_REVIEWS = True
+# Read the profile (viewuser.php) of every author of a fetched story (a re-sync: authors of new
+# and changed stories, and those never read), after the story pages.
+MIRROR_AUTHORS = True
+# Read the challenges module: browse.php?type=challenges and each challenge's page (a re-sync:
+# the challenges of new and changed stories, and those never read), after the story pages.
+MIRROR_CHALLENGES = True
+# Read the taxonomy from the browse pages (browse.php: class types; type=categories and each
+# category's page: the tree; type=characters, type=ratings, type=class&type_id=T), once per full
+# crawl after the story pages; a re-sync reads a part again only when a new or changed story shows
+# a category, character, rating or class not stored (or the part was never read).
+MIRROR_TAXONOMY = True
+# Download the images a stored story's notes and chapters show (<img src>, else the first srcset
+# candidate), after the story pages, each content stored once by SHA-256; a re-sync fetches only
+# image URLs not stored yet.  Exports embed (EPUB, HTML) or list (JSONL) them.
+MIRROR_IMAGES = True
+# Also images on other hosts (each host with its own download slot, delay and robots.txt);
+# False: only the archive's own host (and port), the others are counted, not fetched.
+MIRROR_IMAGES_OFFSITE = False
+# The largest image accepted, in bytes (larger ones are refused and recorded as failed).
+MIRROR_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 # Re-sync stops paging below the last successful sync's date less this many days.
 MIRROR_RESYNC_MARGIN_DAYS = 2
 # Progress: "auto" (a bar on a terminal, log lines otherwise), "bar", "log" or "off";
@@ -103,3 +138,17 @@ MIRROR_PROGRESS_INTERVAL = 60.0
 # Switches for the pipelines (each raises NotConfigured when False).
 MIRROR_STORE_ENABLED = True
 MIRROR_RECORD_RUNS = True
+# WARC capture (`mirror crawl --warc DIR`): every HTTP exchange into WARC/1.1 files in this
+# folder, with a CDXJ index per crawl in DIR/indexes/.  None: no capture.
+MIRROR_WARC_DIR = None
+# Start a new WARC file once the current one reaches this many bytes (default 1 GB).
+MIRROR_WARC_MAX_SIZE = 1_000_000_000
+# WARC file names: PREFIX-TIMESTAMP-SERIAL.warc.gz
+MIRROR_WARC_PREFIX = "fic-mirror"
+# Form fields whose values are replaced with REDACTED in archived request bodies (the login).
+MIRROR_WARC_REDACT_FIELDS = ["password", "pass", "passwd", "pwd"]
+# fsync each WARC record as it is written (a crash or power cut loses no record the database names).
+MIRROR_WARC_FSYNC = True
+# The download handler that records each exchange as it went over the wire; `mirror crawl`
+# installs it for http and https when MIRROR_WARC_DIR is set.
+MIRROR_WARC_DOWNLOAD_HANDLER = "mirror.warc.handler.WireRecordingDownloadHandler"

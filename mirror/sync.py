@@ -71,6 +71,34 @@ class SyncPlan:
     last_sync: dt.datetime | None = None
     # stored incomplete, or failed or dropped by the last run: fetched again wherever they are listed
     retry: set[int] = field(default_factory=set)
+    # series: story id -> the series ids stored for it; series whose pages were stored, or not yet
+    # (a re-sync reads the series of new and changed stories, and those never read)
+    series_of: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    fetched_series: set[int] = field(default_factory=set)
+    unfetched_series: set[int] = field(default_factory=set)
+    # reviews: story id -> reviews stored (compared with the listing's count); authors: uids
+    # whose profile was read, and uids known without one
+    review_counts: dict[int, int] = field(default_factory=dict)
+    series_review_counts: dict[int, int] = field(default_factory=dict)  # series id -> SE reviews stored
+    profiled_authors: set[int] = field(default_factory=set)
+    unprofiled_authors: set[int] = field(default_factory=set)
+    # challenges: story id -> the challenge ids stored for it; challenges never read (named by a
+    # stored story, no challenges row with a fetch)
+    challenges_of: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    unfetched_challenges: set[int] = field(default_factory=set)
+    # taxonomy: the parts ever read, and the ids (rating names) stored per kind
+    taxonomy_parts: set[str] = field(default_factory=set)
+    taxonomy_known: dict[str, set] = field(default_factory=dict)
+
+    def taxonomy_unknown(self, story: Story) -> set[str]:
+        """The taxonomy parts a listed story shows something of that is not stored."""
+        known = self.taxonomy_known
+        shown = {"categories": {t.id for t in story.categories if t.id is not None},
+                 "characters": {t.id for t in story.characters if t.id is not None},
+                 "classes": {t.id for tags in story.classes.values() for t in tags if t.id is not None},
+                 "ratings": {story.rating} if story.rating else set()}
+        kind = {"categories": "category", "characters": "character", "classes": "class", "ratings": "rating"}
+        return {part for part, ids in shown.items() if ids - known.get(kind[part], set())}
 
 
 def load_plan(store: Store, site: str, *, full: bool, margin_days: int, logged_in: bool) -> SyncPlan:
@@ -95,6 +123,10 @@ def load_plan(store: Store, site: str, *, full: bool, margin_days: int, logged_i
                 .where(SeriesRow.site_id == site_pk).order_by(StorySeriesRow.story_pk, StorySeriesRow.position)):
             series.setdefault(story_pk, []).append(seriesid)
         plan = SyncPlan(FULL if full or not stories else RESYNC, last_sync=last_sync)
+        plan.series_of = {story.story_id: tuple(series[story.id]) for story in stories if story.id in series}
+        for seriesid, fetched in session.execute(
+                select(SeriesRow.series_id, SeriesRow.last_fetched).where(SeriesRow.site_id == site_pk)):
+            (plan.fetched_series if fetched is not None else plan.unfetched_series).add(seriesid)
         last_run = session.scalar(select(CrawlRun.id).where(CrawlRun.site_id == site_pk)
                                   .order_by(CrawlRun.id.desc()).limit(1))
         if last_run is not None:
@@ -119,6 +151,17 @@ def load_plan(store: Store, site: str, *, full: bool, margin_days: int, logged_i
                 published=story.published, updated=story.updated))
     if last_sync is not None:
         plan.floor = last_sync.date() - dt.timedelta(days=margin_days)
+    plan.review_counts = store.review_counts(site)
+    plan.series_review_counts = store.review_counts(site, "SE")
+    plan.profiled_authors, plan.unprofiled_authors = store.profiled_authors(site)
+    plan.challenges_of = {story.story_id: ids for story in stories
+                          if (ids := tuple(t.id for t in tags_from_json(story.challenges) if t.id is not None))}
+    named = {c for ids in plan.challenges_of.values() for c in ids}
+    plan.unfetched_challenges = named - store.challenge_ids(site)
+    taxonomy = store.taxonomy(site)
+    plan.taxonomy_parts = set(taxonomy.parts)
+    for entry in taxonomy.entries:  # ratings by name: that is what a listing shows
+        plan.taxonomy_known.setdefault(entry.kind, set()).add(entry.name if entry.kind == "rating" else entry.id)
     return plan
 
 
@@ -160,7 +203,7 @@ class SyncPlanner:
             self.pending.append(deferToThread(self.store.update_counts, self.crawler.spider.base_url, counts))
 
     def item_dropped(self, item, exception, response=None):
-        if getattr(exception, "reason", "") == "unavailable/denied":
+        if getattr(exception, "reason", "") == "unavailable/denied" and hasattr(item, "story_id"):
             self.denied.add(item.story_id)
 
     async def finish(self, spider, reason: str) -> None:

@@ -45,6 +45,13 @@ def series_url(base: str, seriesid: int) -> str:
     return build(base, "viewseries.php", seriesid=seriesid)
 
 
+CHALLENGES_SCRIPT = "modules/challenges/challenges.php"  # the challenges module (eFiction 3.x)
+
+
+def challenge_url(base: str, chalid: int, offset: int | None = None) -> str:
+    return build(base, CHALLENGES_SCRIPT, chalid=chalid, offset=offset or None)
+
+
 def index_url(base: str, sid: int, gate: dict[str, str] | None = None) -> str:
     return build(base, "viewstory.php", sid=sid, index=1, **(gate or {}))
 
@@ -67,7 +74,16 @@ def script_and_query(url: str) -> tuple[str, dict[str, str]]:
 
 
 def absolute(page_url: str, href: str) -> str:
-    return urljoin(page_url, href.strip())
+    """``href`` made absolute against the page's URL.  A link to the page's own host under the
+    other scheme (a site that moved to https, or whose configured ``url`` still says http, writes
+    its links absolute with that scheme) keeps the page's scheme: the crawl stays on the address
+    it was given."""
+    url = urljoin(page_url, href.strip())
+    page, target = urlsplit(page_url), urlsplit(url)
+    if ({page.scheme, target.scheme} == {"http", "https"}
+            and (target.hostname or "") == (page.hostname or "") and target.port == page.port):
+        url = urlunsplit((page.scheme,) + tuple(target)[1:])
+    return url
 
 
 def clean(url: str) -> str:

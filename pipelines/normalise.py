@@ -9,7 +9,7 @@ import lxml.html
 from lxml import etree
 from scrapy.exceptions import NotConfigured
 
-from mirror.items import Story
+from mirror.items import AuthorProfile, ChallengeInfo, ReviewSet, SeriesInfo, Story, TaxonomyInfo
 
 _ACTIVE_TAGS = ("script", "style", "iframe", "object", "embed", "applet")
 
@@ -64,6 +64,52 @@ def normalise_story(story: Story) -> Story:
     return story
 
 
+def normalise_series(series: SeriesInfo) -> SeriesInfo:
+    series.title = text(series.title) or ""
+    series.summary_html = html(series.summary_html)
+    if series.owner is not None:
+        series.owner.name = text(series.owner.name) or ""
+    for tag in [*series.categories, *series.characters, *(t for tags in series.classes.values() for t in tags)]:
+        tag.name = text(tag.name) or ""
+    return series
+
+
+def normalise_reviews(reviews: ReviewSet) -> ReviewSet:
+    for review in reviews.reviews:
+        review.reviewer_name = text(review.reviewer_name) or ""
+        review.chapter_title = text(review.chapter_title)
+        review.text_html = html(review.text_html)
+        review.response_html = html(review.response_html)
+    return reviews
+
+
+def normalise_author(profile: AuthorProfile) -> AuthorProfile:
+    profile.pen_name = text(profile.pen_name) or ""
+    profile.real_name = text(profile.real_name) or ""
+    profile.status = text(profile.status) or ""
+    profile.bio_html = html(profile.bio_html)
+    profile.fields = {text(k) or "": html(v) for k, v in profile.fields.items()}
+    return profile
+
+
+def normalise_challenge(challenge: ChallengeInfo) -> ChallengeInfo:
+    challenge.title = text(challenge.title) or ""
+    challenge.summary_html = html(challenge.summary_html)
+    if challenge.owner is not None:
+        challenge.owner.name = text(challenge.owner.name) or ""
+    for tag in [*challenge.categories, *challenge.characters]:
+        tag.name = text(tag.name) or ""
+    return challenge
+
+
+def normalise_taxonomy(info: TaxonomyInfo) -> TaxonomyInfo:
+    for entry in info.entries:
+        entry.name = text(entry.name) or ""
+        entry.description = text(entry.description) or ""
+        entry.warning_text = text(entry.warning_text) if entry.warning_text is not None else None
+    return info
+
+
 class NormalisePipeline:
     @classmethod
     def from_crawler(cls, crawler):
@@ -72,4 +118,14 @@ class NormalisePipeline:
         return cls()
 
     def process_item(self, item):
+        if isinstance(item, SeriesInfo):
+            return normalise_series(item)
+        if isinstance(item, ReviewSet):
+            return normalise_reviews(item)
+        if isinstance(item, AuthorProfile):
+            return normalise_author(item)
+        if isinstance(item, ChallengeInfo):
+            return normalise_challenge(item)
+        if isinstance(item, TaxonomyInfo):
+            return normalise_taxonomy(item)
         return normalise_story(item) if isinstance(item, Story) else item

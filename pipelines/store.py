@@ -9,7 +9,7 @@ from scrapy.utils.defer import deferred_from_coro, deferred_to_future
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.threads import deferToThread
 
-from mirror.items import STATUS_RESTRICTED, Story
+from mirror.items import STATUS_RESTRICTED, AuthorProfile, ChallengeInfo, ReviewSet, SeriesInfo, Story, TaxonomyInfo
 from mirror.storage import StorageError, Store, database_url
 
 logger = logging.getLogger(__name__)
@@ -35,21 +35,50 @@ class StorePipeline:
         if self.store is not None:
             self.store.close()
 
-    async def process_item(self, item):
-        if not isinstance(item, Story):
-            return item
-        # Database work runs off the reactor thread, so a slow disk never stalls the crawl.
-        # Transient errors (SQLite busy, a dropped connection) are retried inside the Store;
-        # what still fails is permanent: stop the run, nothing half-written (one transaction).
+    async def _write(self, upsert, item, what: str) -> str:
+        """One item's transaction, off the reactor thread.  A permanent failure stops the run
+        (``database_error``) and drops the item, saying why; nothing is half-written."""
         try:
-            result = await deferred_to_future(deferToThread(self.store.upsert_story, item))
+            return await deferred_to_future(deferToThread(upsert, item))
         except (SQLAlchemyError, StorageError, OSError) as exc:
             message = f"the database failed permanently ({type(exc).__name__}: {exc}); stopping the crawl"
             if self.stats.get_value("mirror/database_error") is None:
                 logger.error(message)
                 self.stats.set_value("mirror/database_error", message[:500])
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
-            raise DropItem(f"story {item.story_id} not stored: {message}") from exc
+            raise DropItem(f"{what} not stored: {message}") from exc
+
+    async def process_item(self, item):
+        if isinstance(item, SeriesInfo):
+            return await self._store_series(item)
+        if isinstance(item, ReviewSet):
+            counts = await self._write(self.store.upsert_reviews, item, f"reviews of {item.item_type} {item.item_id}")
+            self.stats.inc_value("mirror/reviews/items_stored")
+            for name, n in counts.items():
+                self.stats.inc_value(f"mirror/reviews/{name}", n)
+            return item
+        if isinstance(item, AuthorProfile):
+            result = await self._write(self.store.upsert_author_profile, item, f"author {item.author_id}")
+            self.stats.inc_value("mirror/authors/stored")
+            self.stats.inc_value(f"mirror/authors/{result}")
+            return item
+        if isinstance(item, ChallengeInfo):
+            result = await self._write(self.store.upsert_challenge, item, f"challenge {item.challenge_id}")
+            self.stats.inc_value("mirror/challenges/stored")
+            self.stats.inc_value(f"mirror/challenges/{result}")
+            return item
+        if isinstance(item, TaxonomyInfo):
+            results = await self._write(self.store.upsert_taxonomy, item, f"taxonomy of {item.site}")
+            self.stats.inc_value("mirror/taxonomy/stored")
+            for part, result in results.items():
+                self.stats.inc_value(f"mirror/taxonomy/{part}/{result}")
+            return item
+        if not isinstance(item, Story):
+            return item
+        # Database work runs off the reactor thread, so a slow disk never stalls the crawl.
+        # Transient errors (SQLite busy, a dropped connection) are retried inside the Store;
+        # what still fails is permanent: stop the run, nothing half-written (one transaction).
+        result = await self._write(self.store.upsert_story, item, f"story {item.story_id}")
         self.stats.inc_value(f"mirror/stories/{result}")
         self.stats.inc_value("mirror/stories/stored")
         if item.status != STATUS_RESTRICTED:
@@ -59,3 +88,11 @@ class StorePipeline:
         if item.status != "ok":
             self.stats.inc_value(f"mirror/stories/{item.status}")
         return item
+
+    async def _store_series(self, item: SeriesInfo):
+        """A series' record and order: its own transaction, off the reactor thread."""
+        result = await self._write(self.store.upsert_series, item, f"series {item.series_id}")
+        self.stats.inc_value("mirror/series/stored")
+        self.stats.inc_value(f"mirror/series/{result}")
+        return item
+

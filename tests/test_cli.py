@@ -50,6 +50,10 @@ def test_demo_runs_offline_and_writes_its_files(tmp_path):
     assert re.search(r"stories:\s+25 \(1 members-only", out)
     assert re.search(r"chapters:\s+\d+", out) and re.search(r"words:\s+\d+", out)
     assert re.search(r"[\d.]+ per story", out) and re.search(r"time:\s+[\d.]+ s", out)
+    # every request accounted for: story pages, listing pages, the other records, robots.txt
+    total, per_story, listing, other = map(float, re.search(
+        r"requests:\s+(\d+) in all, ([\d.]+) per story \(\+ (\d+) listing pages, (\d+) for series", out).groups())
+    assert total == round(per_story * 25) + listing + other + 1
 
 
 def readme_commands() -> list[str]:

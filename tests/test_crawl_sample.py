@@ -22,6 +22,7 @@ from mirror.export.jsonl import write_jsonl
 from mirror.items import STATUS_OK, STATUS_RESTRICTED
 from mirror.sample import SampleArchive
 from mirror.sample.archive import ARCHIVE
+from mirror.sample.render import fmt_date
 from mirror.storage import CrawlRun, Store
 from tests.storage_fixtures import table_counts
 
@@ -61,6 +62,20 @@ def export(store: Store, site: str | None = None) -> str:
     return stream.getvalue()
 
 
+def mirrored_copy(tmp_path_factory, name: str):
+    """A fixture body: a copy of the sample archive served and crawled once into SQLite; yields
+    (site, archive, store, db URL, the server's request log)."""
+    archive = ARCHIVE.copy()
+    db = f"sqlite:///{tmp_path_factory.mktemp(name) / 'mirror.sqlite'}"
+    with SampleArchive(archive=archive) as site:
+        crawl(site.base_url, db)
+        store = Store(db)
+        try:
+            yield site, archive, store, db, site.request_log()
+        finally:
+            store.close()
+
+
 @pytest.fixture(scope="module")
 def archive():
     with SampleArchive() as server:
@@ -80,13 +95,19 @@ def mirrored(archive, tmp_path_factory):
 
 def test_every_public_story_with_every_field(mirrored):
     archive, store, _, _ = mirrored
-    stored = {s.story_id: s for s in store.iter_stories(site=archive.base_url)}
+    assert_every_story_matches(store, archive.base_url)
+
+
+def assert_every_story_matches(store: Store, base_url: str, dateformat: str = "d/m/y") -> None:
+    """Every listed story stored, every field of every public story as the archive's ground truth
+    (dates displayed in the site's ``dateformat``); shared with tests/test_crawl_variants.py."""
+    stored = {s.story_id: s for s in store.iter_stories(site=base_url)}
     assert set(stored) == {s.sid for s in ARCHIVE.listed_stories()}
     for truth in ARCHIVE.public_stories():
         story = stored[truth.sid]
         where = f"story {truth.sid}"
         assert story.status == STATUS_OK, where
-        assert story.url == f"{archive.base_url}viewstory.php?sid={truth.sid}"
+        assert story.url == f"{base_url}viewstory.php?sid={truth.sid}"
         assert story.title == truth.title, where
         assert [(a.id, a.name) for a in story.authors] == [
             (uid, ARCHIVE.author(uid).penname) for uid in truth.author_uids], where
@@ -105,8 +126,8 @@ def test_every_public_story_with_every_field(mirrored):
         assert story.review_count == truth.review_count, where
         assert story.featured is truth.featured and story.retired is truth.retired, where
         assert story.published == truth.published and story.updated == truth.updated, where
-        assert story.published_display == truth.published.strftime("%d/%m/%y"), where
-        assert story.updated_display == truth.updated.strftime("%d/%m/%y"), where
+        assert story.published_display == fmt_date(truth.published, dateformat), where
+        assert story.updated_display == fmt_date(truth.updated, dateformat), where
         assert canon(story.story_notes_html) == canon(truth.story_notes), where
         assert len(story.chapters) == len(truth.chapters), where
         for chapter, expected in zip(story.chapters, truth.chapters):
@@ -168,10 +189,37 @@ def test_requests_per_story_and_crawl_record(mirrored):
     # the server saw only allowed URLs: no action, trap or member URLs
     paths = [r.path_qs for r in requests]
     assert not [p for p in paths if any(bad in p for bad in (
-        "user.php", "stories.php", "admin.php", "contact.php", "action=add", "skin=", "textsize="))]
+        "/user.php", "stories.php", "admin.php", "contact.php", "action=add", "skin=", "textsize="))]
     assert paths[0] == "/robots.txt"
     # gates were passed inside one PHP session
     assert len({r.session_id for r in requests if r.session_id}) == 1
+
+
+def test_series_order_nesting_and_positions(mirrored):
+    archive, store, _, requests = mirrored
+    stored = {s.series_id: s for s in store.iter_series(site=archive.base_url)}
+    assert set(stored) == set(ARCHIVE.series)  # series 4 holds only a members-only story
+    for truth in ARCHIVE.series.values():
+        got, where = stored[truth.seriesid], f"series {truth.seriesid}"
+        assert got.title == truth.title, where
+        assert got.owner is not None and (got.owner.id, got.owner.name) == (truth.uid, ARCHIVE.author(truth.uid).penname)
+        assert canon(got.summary_html) == canon(truth.summary), where
+        assert got.series_type == truth.series_type.lower(), where
+        parent = ARCHIVE.parent_series(truth.seriesid)
+        assert got.parent_series_id == (parent.seriesid if parent else None), where
+        assert [(e.story_id, e.series_id) for e in got.entries] == [
+            (item_id, None) if kind == "story" else (None, item_id) for kind, item_id in truth.items()], where
+    assert any(e.series_id is not None for s in stored.values() for e in s.entries)  # a nested series
+    # each story knows its number among its series' stories (sub-series not counted)
+    for story in store.iter_stories(site=archive.base_url):
+        for series in story.series:
+            sids = ARCHIVE.series[series.id].sids
+            assert series.position == sids.index(story.story_id) + 1, (story.story_id, series.id)
+    # each series page once; the series listing once
+    paths = [r.path_qs for r in requests]
+    series_paths = [p for p in paths if "viewseries.php" in p]
+    assert len(series_paths) == len(set(series_paths)) == len(ARCHIVE.series)
+    assert sum("type=series" in p for p in paths) == 1
 
 
 def test_second_crawl_changes_nothing(mirrored):

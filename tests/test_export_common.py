@@ -104,3 +104,20 @@ def test_cli_jsonl_with_filters(store, tmp_path):
     assert bad.returncode == 2 and "--updated-since takes a date" in bad.stderr
     stdout = run(sys.executable, "-m", "mirror", "export", "jsonl", "--db", db, "--story", "9")
     assert [json.loads(line)["site"] for line in stdout.stdout.splitlines()] == [SITE_B]
+
+
+def test_finished_exports_get_the_usual_permissions(tmp_path):
+    """Temporary files are owner-only; what is exported is meant to be shared (0666/0777 less umask)."""
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        with atomic_file(tmp_path / "dump.jsonl", "w") as stream:
+            stream.write("{}\n")
+        with atomic_dir(tmp_path / "site") as folder:
+            (folder / "index.html").write_text("<p>hi</p>")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "dump.jsonl").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "site").stat().st_mode) == 0o755

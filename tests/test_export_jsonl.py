@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mirror.export import CHAPTER_KEYS, KEY_DOCS, STORY_KEYS, write_jsonl
-from mirror.items import Author, Chapter, Series, Story, Tag
+from mirror.items import Author, Chapter, Review, ReviewSet, Series, Story, Tag
 from mirror.storage import Store
 from tests.storage_fixtures import db_url, store  # noqa: F401  (fixtures)
 
@@ -172,10 +172,24 @@ def sample_stories() -> list[Story]:
     return [other_site, unicode, winter, restricted]
 
 
+def sample_reviews() -> ReviewSet:
+    """Two reviews of story 3: a member's with the author's response, a guest's without rating."""
+    return ReviewSet(site=A, item_type="ST", item_id=3, url=A + "reviews.php?type=ST&item=3", reviews=[
+        Review(site=A, review_id=12, item_type="ST", item_id=3, reviewer_name="Zoë", reviewer_uid=7, signed=True,
+               chapter_title="Snow", chapter_number=1, chapter_id=31, date_display="17/07/06 - 06:34 am",
+               posted=dt.datetime(2006, 7, 17, 6, 34), score=9, text_html="<p>Lovely.</p>",
+               response_html="Thank you!"),
+        Review(site=A, review_id=5, item_type="ST", item_id=3, reviewer_name="Guest", chapter_title="Snow",
+               chapter_number=1, chapter_id=31, date_display="02/06/06 - 09:45 pm",
+               posted=dt.datetime(2006, 6, 2, 21, 45), text_html="<p>More, please.</p>"),
+    ])
+
+
 @pytest.fixture
 def filled(store: Store) -> Store:
     for story in sample_stories():
         assert store.upsert_story(story) == "new"
+    assert store.upsert_reviews(sample_reviews())["new"] == 2
     return store
 
 
@@ -215,7 +229,7 @@ def test_export_shape(filled: Store) -> None:
     assert [c["number"] for c in winter["chapters"]] == [1, 2]
     assert list(winter["classes"]) == ["Genre", "Warnings", "Type"]
     assert winter["authors"][0]["name"] == "Иван Петров"
-    assert winter["series"] == [{"id": 4, "title": "The Saga"}]
+    assert winter["series"] == [{"id": 4, "title": "The Saga", "position": None}]  # series page not read
     assert winter["published"] == "2010-03-14" and winter["featured"] is True
     assert restricted["status"] == "restricted" and restricted["chapters"] == []
     assert restricted["updated"] is None and restricted["updated_display"] == "31/02/12"
@@ -228,7 +242,9 @@ def test_export_shape(filled: Store) -> None:
 def test_every_key_is_documented() -> None:
     assert len(set(STORY_KEYS)) == len(STORY_KEYS)
     assert len(set(CHAPTER_KEYS)) == len(CHAPTER_KEYS)
-    expected = set(STORY_KEYS) | {f"chapter.{k}" for k in CHAPTER_KEYS}
+    from mirror.export.jsonl import REVIEW_KEYS
+    expected = set(STORY_KEYS) | {f"chapter.{k}" for k in CHAPTER_KEYS} | {
+        f"review.{k}" for k in REVIEW_KEYS if k not in ("site",)}
     assert set(KEY_DOCS) == expected
     assert all(doc and "\n" not in doc for doc in KEY_DOCS.values())
 

@@ -106,6 +106,24 @@ def test_new_story_new_chapter_and_edited_summary_are_fetched_and_nothing_else(m
     assert kept[0] == old_summary and "rewritten" in kept[-1]
 
 
+def series_fetched(log) -> set[int]:
+    return {int(re.search(r"seriesid=(\d+)", r.path_qs).group(1)) for r in log if "viewseries.php" in r.path_qs}
+
+
+def test_a_new_story_in_a_series_refetches_that_series_only(mirrored):
+    site, archive, store, db = mirrored
+    assert {s.series_id for s in store.iter_series(site.base_url) if s.entries} == set(archive.series)
+    archive.advance(days=3)
+    new = archive.add_story("Another Letter", ["<p>Dear Jane.</p>"], summary="More letters.", series=[2])
+    log = resync(site, db)
+    assert fetched_story_ids(log) == {new.sid}
+    assert series_fetched(log) == {2}  # the series of the new story; the others are unchanged
+    assert not any("type=series" in r.path_qs for r in log)  # no series listing on a re-sync
+    letters = next(s for s in store.iter_series(site.base_url) if s.series_id == 2)
+    assert [e.story_id for e in letters.entries] == list(archive.series[2].sids)
+    assert [s.position for s in store.get_story(site.base_url, new.sid).series] == [len(archive.series[2].sids)]
+
+
 def test_edited_chapter_text_is_caught_by_full_and_the_old_version_kept(mirrored):
     site, archive, store, db = mirrored
     story = next(s for s in archive.public_stories() if not s.gated and len(s.chapters) > 1)

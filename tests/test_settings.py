@@ -24,6 +24,8 @@ def test_polite_defaults():
     assert s.getbool("DOWNLOAD_FAIL_ON_DATALOSS") is True
     assert s.getfloat("DOWNLOAD_DELAY_JITTER") == 0  # never below the delay
     assert s.getbool("COOKIES_ENABLED") is True  # gates live in the PHP session
+    assert s.getbool("MIRROR_IMAGES_OFFSITE") is False  # other hosts' images only when asked
+    assert 0 < s.getint("MIRROR_IMAGE_MAX_BYTES") <= 64 * 1024 * 1024
     assert f"fic-mirror/{__version__}" in s.get("USER_AGENT")
 
 
@@ -31,7 +33,8 @@ def test_pipelines_one_concern_each_in_order():
     pipelines = project_settings().getdict("ITEM_PIPELINES")
     assert sorted(pipelines, key=pipelines.get) == [
         "pipelines.extract.ExtractPipeline", "pipelines.validate.ValidatePipeline",
-        "pipelines.normalise.NormalisePipeline", "pipelines.store.StorePipeline"]
+        "pipelines.normalise.NormalisePipeline", "pipelines.store.StorePipeline",
+        "pipelines.images.ImagePipeline"]
 
 
 def test_cli_overrides_and_contact_in_user_agent(monkeypatch):

@@ -109,6 +109,7 @@ def test_storing_twice_leaves_one_copy_of_every_row(store: Store) -> None:
         "crawl_runs": 0,
         "crawl_stories": 0,
         "series": 2,
+        "series_items": 0,
         "stories": 3,
         "chapters": 8,
         "story_authors": 7,
@@ -117,6 +118,17 @@ def test_storing_twice_leaves_one_copy_of_every_row(store: Store) -> None:
         "story_versions": 3,
         "chapter_versions": 8,
         "story_events": 0,
+        "story_sources": 0,
+        "reviews": 0,
+        "review_versions": 0,
+        "author_profiles": 0,
+        "author_profile_versions": 0,
+        "challenges": 0,
+        "challenge_versions": 0,
+        "taxonomy": 0,
+        "taxonomy_versions": 0,
+        "images": 0,
+        "image_urls": 0,
     }
     for s in stories:
         assert store.upsert_story(copy.deepcopy(s)) == "unchanged"
@@ -546,3 +558,51 @@ def test_postgres_dropped_connection_recovers(store: Store, db_url: str) -> None
         assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     assert store.upsert_story(make_story(2)) == "new"
     assert store.story_ids(SITE_A) == [1, 2]
+
+
+# ---------------------------------------------------------------- series pages
+
+
+def _saga_record(entries, **kw) -> "SeriesInfo":
+    from mirror.items import SeriesInfo
+    return SeriesInfo(site=SITE_A, series_id=1, url=SERIES_1.url, title="The Saga",
+                      owner=Author(7, "Owner", SITE_A + "viewuser.php?uid=7"), summary_html="<b>All</b> of it.",
+                      categories=[Tag(2, "Drama")], classes={"Genre": [Tag(1, "Angst")]},
+                      series_type="closed", entries=entries, **kw)
+
+
+def test_series_record_order_and_positions(store: Store) -> None:
+    from mirror.items import SeriesEntry
+    for sid in (1, 2, 3):
+        store.upsert_story(make_story(sid, series=[SERIES_1]))
+    # a sub-series first, then stories 3, 1, 2: their numbers count stories only
+    record = _saga_record([SeriesEntry(series_id=2), SeriesEntry(story_id=3), SeriesEntry(story_id=1),
+                           SeriesEntry(story_id=2)])
+    assert store.upsert_series(record) == "new"  # the row existed, its page was never stored
+    assert store.upsert_series(copy.deepcopy(record)) == "unchanged"
+    assert [store.get_story(SITE_A, sid).series[0].position for sid in (1, 2, 3)] == [2, 3, 1]
+    assert {s.story_id: s.series[0].position for s in store.iter_stories(site=SITE_A)} == {1: 2, 2: 3, 3: 1}
+    saga = next(s for s in store.iter_series(SITE_A) if s.series_id == 1)
+    assert saga.entries == record.entries and saga.owner.name == "Owner" and saga.series_type == "closed"
+    assert saga.classes == {"Genre": [Tag(1, "Angst")]} and saga.summary_html == "<b>All</b> of it."
+    # positions come from the series page: a story stored again is not "changed" by them
+    assert store.upsert_story(store.get_story(SITE_A, 1)) == "unchanged"
+    # reordered: the items are replaced
+    record.entries = [SeriesEntry(story_id=1), SeriesEntry(story_id=2), SeriesEntry(story_id=3)]
+    assert store.upsert_series(record) == "changed"
+    assert [store.get_story(SITE_A, sid).series[0].position for sid in (1, 2, 3)] == [1, 2, 3]
+    assert table_counts(store)["series_items"] == 3
+    # a page that could not be fetched keeps the stored order
+    assert store.upsert_series(_saga_record([SeriesEntry(story_id=3)], entries_complete=False)) == "unchanged"
+    assert table_counts(store)["series_items"] == 3
+    with pytest.raises(ValueError):
+        store.upsert_series(_saga_record([SeriesEntry()]))
+
+
+def test_old_database_without_series_columns_is_a_clear_error(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    with sqlite3.connect(tmp_path / "old.sqlite") as conn:
+        conn.execute("CREATE TABLE series (id INTEGER PRIMARY KEY, site_id INTEGER, series_id INTEGER, "
+                     "title TEXT, url TEXT)")
+    with pytest.raises(StorageError, match="older version.*series lacks .*owner_author_pk"):
+        Store(url).create_schema()

@@ -69,6 +69,18 @@ def safe_name(story: Story, extension: str, *, site_index: int | None = None) ->
     return f"{prefix}{story.story_id:06d}-{slug(story.title)}.{extension}"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _usual_mode(path: Path, *, folder: bool) -> None:
+    """Temporary files and folders are made owner-only; the finished export gets the mode any
+    new file (0666) or folder (0777) would have, less the umask: it is meant to be shared."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike, mode: str = "wb", **kwargs) -> Iterator[IO]:
     """Write to a temporary file beside ``path``; rename it to ``path`` only when the block ends well."""
@@ -78,6 +90,7 @@ def atomic_file(path: str | os.PathLike, mode: str = "wb", **kwargs) -> Iterator
     try:
         with open(temp, mode, **kwargs) as stream:
             yield stream
+        _usual_mode(Path(temp), folder=False)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -93,6 +106,7 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
     try:
         yield temp
+        _usual_mode(temp, folder=True)
         if target.exists():
             old = target.with_name(f".{target.name}.old")
             shutil.rmtree(old, ignore_errors=True)

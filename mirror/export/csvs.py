@@ -10,7 +10,8 @@ Format:
 * Rows follow :meth:`Store.iter_stories` order (site base URL, then story id), chapters by
   number within their story; the same database always gives the same bytes.
 * Lists are joined with ``"; "`` (``authors``, ``author_ids``, ``categories``, ``characters``,
-  ``challenges``, ``series``, ``series_ids``); ``classes`` is ``Type: a, b; Type2: c`` (types
+  ``challenges``, ``series``, ``series_ids``, ``series_positions``: the story's number in each
+  of its series, empty where the series page was not read); ``classes`` is ``Type: a, b; Type2: c`` (types
   in stored order); ``summary`` is plain text; booleans are ``true``/``false``; unknown values
   (null) are empty fields; dates are ``YYYY-MM-DD``, the ``*_display`` columns the site's own text.
 
@@ -32,7 +33,7 @@ from mirror.items import Chapter, Story
 STORY_COLUMNS: tuple[str, ...] = (
     "site", "story_id", "url", "title", "authors", "author_ids", "summary", "rating",
     "categories", "characters", "classes", "challenges", "series", "series_ids",
-    "chapter_count", "completed", "word_count", "read_count", "review_count", "featured",
+    "series_positions", "chapter_count", "completed", "word_count", "read_count", "review_count", "featured",
     "published", "updated", "published_display", "updated_display", "status",
 )
 
@@ -82,6 +83,7 @@ def story_row(story: Story) -> list[str]:
         "challenges": _join(t.name for t in story.challenges),
         "series": _join(s.title for s in story.series),
         "series_ids": _join(s.id for s in story.series),
+        "series_positions": _join("" if s.position is None else s.position for s in story.series),
         "chapter_count": story.chapter_count,
         "completed": story.completed,
         "word_count": story.word_count,

@@ -17,15 +17,16 @@ duplicates dropped), ``dc:date`` (published), ``dcterms:modified`` (``updated``,
 ``dc:publisher`` (the site's base URL), ``dc:source`` and a second ``dc:identifier`` (the story
 URL).  The unique identifier is ``urn:uuid:`` + uuid5(URL namespace, story URL), so it is stable.
 The first series goes out both as calibre's ``calibre:series`` / ``calibre:series_index`` and as
-EPUB 3 ``belongs-to-collection``; eFiction series pages give an order the mirror does not store
-yet, so the index is always **1** (calibre's own default for an unknown position).
+EPUB 3 ``belongs-to-collection``; the index (and ``group-position``) is the story's number
+among that series' stories, read from the series page (``Series.position``).  When the series
+page was not read the index is **1** (calibre's own default for an unknown position).
 
 Chapter HTML from the site is HTML, often broken: :func:`html_to_xhtml` parses it as an HTML
 fragment and rebuilds it from a whitelist of elements and attributes (scripts, styles, forms,
 frames, event handlers, ``javascript:`` and other non-web links dropped; obsolete presentational
 tags such as ``<font>``/``<center>`` mapped to ``<span>``/``<div>``; relative links made absolute
-against the page they came from; images, which EPUB does not allow from the web, replaced by a
-link), fixes the nesting EPUB's XHTML schema rejects (blocks inside ``<p>`` or inline elements,
+against the page they came from; stored images (issue 9) embedded as ``images/<sha256>.<ext>``,
+other images, which EPUB does not allow from the web, replaced by a link), fixes the nesting EPUB's XHTML schema rejects (blocks inside ``<p>`` or inline elements,
 orphan list items and table cells, nested links) and serialises it as XML, entities such as
 ``&nbsp;`` becoming plain characters.
 
@@ -43,7 +44,7 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -51,6 +52,7 @@ import lxml.html
 from ebooklib import epub
 from lxml import etree
 
+from mirror.images import EPUB_TYPES, ImageRef, ImageSource, local_images
 from mirror.items import STATUS_INCOMPLETE, STATUS_RESTRICTED, Author, Chapter, Story, Tag
 
 __all__ = ["ZIP_DATE", "book_uid", "html_to_plain", "html_to_xhtml", "write_epub"]
@@ -58,7 +60,7 @@ __all__ = ["ZIP_DATE", "book_uid", "html_to_plain", "html_to_xhtml", "write_epub
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 FALLBACK_MODIFIED = dt.datetime(1980, 1, 1)
 LANGUAGE = "en"
-SERIES_INDEX_UNKNOWN = "1"
+SERIES_INDEX_UNKNOWN = "1"  # the story's position in its series was not read
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -222,6 +224,20 @@ def _image_link(el: lxml.html.HtmlElement, base: str) -> lxml.html.HtmlElement:
     return new
 
 
+def _local_image(el: lxml.html.HtmlElement, src: str) -> None:
+    """A stored image, embedded in the book: ``src`` is its path inside the EPUB."""
+    alt = " ".join(_clean_text(el.get("alt")).split())
+    title = " ".join(_clean_text(el.get("title")).split())
+    el.attrib.clear()
+    el.set("src", src)
+    el.set("alt", alt)
+    if title:
+        el.set("title", title)
+    for child in list(el):
+        child.drop_tree()
+    el.text = None
+
+
 def _has_block(el: etree._Element) -> bool:
     return any(d.tag in _BLOCK for d in el.iterdescendants())
 
@@ -379,12 +395,15 @@ def _wrap_strays(el: etree._Element, wrapper: str, allowed: set[str]) -> None:
             child.tail = None
 
 
-def html_to_xhtml(source: str, base: str = "", ids: set[str] | None = None) -> str:
+def html_to_xhtml(source: str, base: str = "", ids: set[str] | None = None,
+                  images: Callable[[str | None, str | None], str | None] | None = None) -> str:
     """Site HTML (a fragment, maybe broken) as well-formed, EPUB-valid XHTML (no namespace).
 
     The result is a sequence of nodes meant to sit inside an XHTML ``<body>`` or ``<div>``:
     only whitelisted elements and attributes, links absolute (against ``base``) and limited to
-    http(s) and mailto, entities as characters.  ``ids`` collects the ids kept: pass the same
+    http(s) and mailto, entities as characters.  ``images``: ``(src, srcset) -> path in the book``
+    of a stored image (:func:`mirror.images.local_images`), else ``None``: an image not stored
+    becomes a link to it, labelled with its alt text.  ``ids`` collects the ids kept: pass the same
     set for every fragment of one document so that no id is used twice.
     """
     if not source or not source.strip():
@@ -401,7 +420,11 @@ def html_to_xhtml(source: str, base: str = "", ids: set[str] | None = None) -> s
         if tag in _DROP:
             _drop(el)
         elif tag == "img":
-            _image_link(el, base)
+            local = images(el.get("src"), el.get("srcset")) if images is not None else None
+            if local:
+                _local_image(el, local)
+            else:
+                _image_link(el, base)
         elif tag in _KEEP or tag in _RENAME:
             new_tag = _RENAME.get(tag, tag)
             el.tag = new_tag
@@ -501,7 +524,7 @@ def _date_text(display: str | None, date: dt.date | None) -> str | None:
     return date.isoformat() if date else None
 
 
-def _title_page(story: Story) -> bytes:
+def _title_page(story: Story, refs: list[ImageRef] = ()) -> bytes:
     body = [f"<h1>{_e(story.title)}</h1>"]
     if story.authors:
         body.append(f'<p class="byline">by {_names(story.authors)}</p>')
@@ -552,7 +575,7 @@ def _title_page(story: Story) -> bytes:
         body.append(f"<dt>{_e(label)}</dt>\n<dd>{value}</dd>")
     body.append("</dl>")
 
-    notes = html_to_xhtml(story.story_notes_html, story.url, ids)
+    notes = html_to_xhtml(story.story_notes_html, story.url, ids, _shown(refs, story.url))
     if notes:
         body.append(f'<div class="story-notes">\n<p class="label">Story notes</p>\n{notes}\n</div>')
     return _document(story.title, "\n".join(body))
@@ -563,19 +586,24 @@ def chapter_title(chapter: Chapter) -> str:
     return title or f"Chapter {chapter.number}"
 
 
-def _chapter_page(story: Story, chapter: Chapter) -> bytes:
+def _shown(refs: list[ImageRef], base: str):
+    return local_images(refs, base, keep=lambda ref: ref.content_type in EPUB_TYPES) if refs else None
+
+
+def _chapter_page(story: Story, chapter: Chapter, refs: list[ImageRef] = ()) -> bytes:
     base = chapter.source_url or story.url
+    shown = _shown(refs, base)
     title = chapter_title(chapter)
     body = [f'<h2 class="chapter-title">{_e(title)}</h2>']
     if chapter.authors and [a.id for a in chapter.authors] != [a.id for a in story.authors]:
         body.append(f'<p class="chapter-authors">by {_names(chapter.authors)}</p>')
     ids: set[str] = set()
-    notes = html_to_xhtml(chapter.notes_html, base, ids)
+    notes = html_to_xhtml(chapter.notes_html, base, ids, shown)
     if notes:
         body.append(f'<div class="notes">\n<p class="label">Notes</p>\n{notes}\n</div>')
-    text = html_to_xhtml(chapter.text_html, base, ids)
+    text = html_to_xhtml(chapter.text_html, base, ids, shown)
     body.append(f'<div class="text">\n{text}\n</div>' if text else '<div class="text"></div>')
-    end_notes = html_to_xhtml(chapter.end_notes_html, base, ids)
+    end_notes = html_to_xhtml(chapter.end_notes_html, base, ids, shown)
     if end_notes:
         body.append(f'<div class="end-notes">\n<p class="label">End notes</p>\n{end_notes}\n</div>')
     return _document(f"{title} - {story.title}", "\n".join(body))
@@ -608,7 +636,10 @@ def _subjects(story: Story) -> list[str]:
     return seen
 
 
-def build_book(story: Story) -> epub.EpubBook:
+def build_book(story: Story, images: ImageSource | None = None) -> epub.EpubBook:
+    """The book; ``images`` (stored images) are embedded as ``images/<sha256>.<ext>``, PNG,
+    JPEG, GIF and WebP only (EPUB's core media types; others become links)."""
+    refs = images.refs(story) if images is not None and story.status != STATUS_RESTRICTED else []
     book = epub.EpubBook()
     # ebooklib names itself (and its version) as generator: keep the bytes about the story only
     book.metadata.get(epub.NAMESPACES["OPF"], {}).pop("generator", None)
@@ -629,18 +660,25 @@ def build_book(story: Story) -> epub.EpubBook:
         book.add_metadata("DC", "date", story.published.isoformat())
     if story.series:
         series = _clean_text(story.series[0].title)
+        index = str(story.series[0].position) if story.series[0].position else SERIES_INDEX_UNKNOWN
         book.add_metadata(None, "meta", "", {"name": "calibre:series", "content": series})
-        book.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": SERIES_INDEX_UNKNOWN})
+        book.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": index})
         book.add_metadata(None, "meta", series, {"property": "belongs-to-collection", "id": "series"})
         book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
-        book.add_metadata(None, "meta", SERIES_INDEX_UNKNOWN, {"refines": "#series", "property": "group-position"})
+        book.add_metadata(None, "meta", index, {"refines": "#series", "property": "group-position"})
 
     css = epub.EpubItem(uid="style", file_name="style/style.css", media_type="text/css",
                         content=CSS.encode("utf-8"))
     book.add_item(css)
     title = epub.EpubItem(uid="title", file_name="title.xhtml", media_type="application/xhtml+xml",
-                          content=_title_page(story))
+                          content=_title_page(story, refs))
     book.add_item(title)
+    embedded: set[str] = set()
+    for ref in refs:
+        if ref.content_type in EPUB_TYPES and ref.sha256 not in embedded:
+            embedded.add(ref.sha256)
+            book.add_item(epub.EpubImage(uid=f"image-{ref.sha256[:16]}", file_name=ref.path,
+                                         media_type=ref.content_type, content=images.data(ref.sha256)))
     toc: list = [epub.Link("title.xhtml", "Title page", "toc-title")]
     spine: list = [title, "nav"]
     if story.status != STATUS_RESTRICTED:
@@ -648,7 +686,7 @@ def build_book(story: Story) -> epub.EpubBook:
             name = f"chapter-{chapter.number:03d}.xhtml"
             item = epub.EpubItem(uid=f"chapter-{chapter.number:03d}", file_name=name,
                                  media_type="application/xhtml+xml",
-                                 content=_chapter_page(story, chapter))
+                                 content=_chapter_page(story, chapter, refs))
             book.add_item(item)
             spine.append(item)
             toc.append(epub.Link(name, chapter_title(chapter), f"toc-chapter-{chapter.number:03d}"))
@@ -679,9 +717,9 @@ def _normalised_zip(data: bytes, stream: IO[bytes]) -> None:
     stream.write(buffer.getvalue())
 
 
-def epub_bytes(story: Story) -> bytes:
+def epub_bytes(story: Story, images: ImageSource | None = None) -> bytes:
     """The EPUB file for ``story``: the same story always gives the same bytes."""
-    book = build_book(story)
+    book = build_book(story, images)
     raw = io.BytesIO()
     writer = epub.EpubWriter(raw, book, {"mtime": _modified(story), "raise_exceptions": True})
     writer.process()
@@ -691,6 +729,6 @@ def epub_bytes(story: Story) -> bytes:
     return out.getvalue()
 
 
-def write_epub(story: Story, stream: IO[bytes]) -> None:
-    """Write ``story`` as an EPUB 3 book to the binary ``stream``."""
-    stream.write(epub_bytes(story))
+def write_epub(story: Story, stream: IO[bytes], images: ImageSource | None = None) -> None:
+    """Write ``story`` as an EPUB 3 book to the binary ``stream`` (with its stored ``images``)."""
+    stream.write(epub_bytes(story, images))

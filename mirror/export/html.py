@@ -5,7 +5,8 @@ loaded from outside, one local style sheet)::
 
     index.html                       all stories by title, with their metadata
     authors.html                     by author: each author's stories
-    series.html                      by series: its stories in order
+    series.html                      by series: its stories in the series' order (sub-series nested
+                                     in their parent when the series pages were read)
     style.css
     stories/<site>-<id>-<slug>/index.html         story page: metadata, notes, contents
     stories/<site>-<id>-<slug>/chapter-<n>.html   one page per chapter (n = 001, 002, ...)
@@ -17,7 +18,9 @@ names come from ids and slugs only, never from a path on the site.
 Stories are streamed: each story's pages are written as it arrives and only a small index entry
 (ids, title, authors, series, a few fields, the cleaned summary) is kept for the three index pages
 written at the end.  All HTML from the archive goes through :func:`mirror.export.sanitize.clean_html`
-and every other text is escaped.  The output is deterministic.
+and every other text is escaped.  Stored images (issue 9) are written once each under
+``images/<sha256>.<ext>`` and shown from there; other images become their alt text.  The output
+is deterministic.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from urllib.parse import urlsplit
 
 from mirror.export.common import safe_name
 from mirror.export.sanitize import clean_html, escape, safe_href
-from mirror.items import STATUS_INCOMPLETE, STATUS_RESTRICTED, Author, Story
+from mirror.images import ImageRef, ImageSource, local_images
+from mirror.items import STATUS_INCOMPLETE, STATUS_RESTRICTED, Author, AuthorProfile, Review, SeriesInfo, Story
 
 __all__ = ["write_html_site", "STYLE_CSS"]
 
@@ -74,25 +78,53 @@ class _Entry:
     updated: str
     published: dt.date | None
     status: str
+    positions: tuple[tuple[int, int | None], ...] = ()  # (series id, the story's number in it)
 
 
-def write_html_site(stories: Iterable[Story], folder: Path) -> None:
-    """Write the site for ``stories`` (streamed) into the empty ``folder``."""
+def write_html_site(stories: Iterable[Story], folder: Path, series: Iterable[SeriesInfo] = (),
+                    reviews: dict[tuple[str, int], list[Review]] | None = None,
+                    authors: Iterable[AuthorProfile] = (), images: ImageSource | None = None) -> None:
+    """Write the site for ``stories`` (streamed) into the empty ``folder``.  ``images`` (the
+    stored images, :class:`mirror.storage.images.StoreImages`): each written once as
+    ``images/<sha256>.<ext>`` and shown where the story shows it; without it (or for an image
+    not stored) the image's alt text is shown.  ``series`` (the
+    stored series records, :meth:`Store.iter_series`) nests sub-series under their parent;
+    ``reviews`` ((site, story id) -> reviews) are shown under their chapter (a review whose
+    chapter is not known: on the story page); ``authors`` (profiles, :meth:`Store.iter_authors`)
+    head each author's section of authors.html."""
     folder = Path(folder)
     (folder / "stories").mkdir(parents=True, exist_ok=True)
     _write(folder / "style.css", STYLE_CSS)
     sites: dict[str, int] = {}
     entries: list[_Entry] = []
+    written: set[str] = set()
     for story in stories:
         site_index = sites.setdefault(story.site, len(sites) + 1)
-        entry = _write_story(story, site_index, folder / "stories")
+        refs = _write_images(images, story, folder, written) if images is not None else []
+        entry = _write_story(story, site_index, folder / "stories",
+                             (reviews or {}).get((story.site, story.story_id), []), refs=refs)
         entries.append(entry)
     _write(folder / "index.html", _index_page(entries, sites))
-    _write(folder / "authors.html", _authors_page(entries))
-    _write(folder / "series.html", _series_page(entries))
+    profiles = {(sites[p.site], p.author_id): p for p in authors if p.site in sites}
+    bios = {key: _write_images(images, p, folder, written, bio=True) for key, p in profiles.items()} \
+        if images is not None else {}
+    _write(folder / "authors.html", _authors_page(entries, profiles, bios))
+    _write(folder / "series.html", _series_page(entries, sites, series))
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _write_images(images: ImageSource, story, folder: Path, written: set[str], bio: bool = False) -> list[ImageRef]:
+    """The story's (or author's bio's) stored images, each content written once under ``images/``."""
+    refs = images.bio_refs(story) if bio else images.refs(story)
+    for ref in refs:
+        if ref.sha256 in written:
+            continue
+        (folder / "images").mkdir(exist_ok=True)
+        (folder / ref.path).write_bytes(images.data(ref.sha256))
+        written.add(ref.sha256)
+    return refs
 
 
 def _write(path: Path, text: str) -> None:
@@ -211,7 +243,31 @@ def _story_meta(story: Story, site_index: int, root: str) -> str:
     return '<dl class="meta">\n' + "".join(f"<dt>{k}</dt><dd>{v}</dd>\n" for k, v in rows) + "</dl>\n"
 
 
-def _write_story(story: Story, site_index: int, stories_dir: Path) -> _Entry:
+def _reviews_html(reviews: list[Review], site_index: int, root: str) -> str:
+    """A chapter's (or story's) reviews, newest first; their HTML sanitised like chapter text."""
+    if not reviews:
+        return ""
+    out = [f'<section class="reviews">\n<h2>Reviews ({len(reviews)})</h2>\n']
+    for review in reviews:
+        who = escape(review.reviewer_name) + ("" if review.signed else " (anonymous)")
+        facts = [who, escape(review.date_display)]
+        if review.score is not None:
+            facts.append(f"score {review.score}/10")
+        out.append(f'<div class="review" id="review-{review.review_id}">\n<p class="meta">{" · ".join(facts)}</p>\n')
+        if review.rating_only:
+            out.append('<p class="meta">(a rating without text)</p>\n')
+        else:
+            out.append(f"{clean_html(review.text_html)}\n")
+        response = clean_html(review.response_html)
+        if response:
+            out.append(f'<div class="notes"><p class="meta">Author\'s response:</p>\n{response}</div>\n')
+        out.append("</div>\n")
+    out.append("</section>\n")
+    return "".join(out)
+
+
+def _write_story(story: Story, site_index: int, stories_dir: Path, reviews: list[Review] = (),
+                 refs: list[ImageRef] = ()) -> _Entry:
     name = safe_name(story, "html", site_index=site_index)[: -len(".html")]
     story_dir = stories_dir / name
     story_dir.mkdir()
@@ -226,7 +282,7 @@ def _write_story(story: Story, site_index: int, stories_dir: Path) -> _Entry:
     body.append(_story_meta(story, site_index, root))
     if summary:
         body.append(f'<h2>Summary</h2>\n<div class="summary">{summary}</div>\n')
-    notes = clean_html(story.story_notes_html)
+    notes = clean_html(story.story_notes_html, local_images(refs, story.url, root) if refs else None)
     if notes:
         body.append(f'<h2>Story notes</h2>\n<div class="notes">{notes}</div>\n')
     if story.status == STATUS_RESTRICTED:
@@ -241,11 +297,14 @@ def _write_story(story: Story, site_index: int, stories_dir: Path) -> _Entry:
             body.append(f'<li><a href="{_chapter_file(position)}">{escape(_title(chapter.title))}</a>'
                         f'{_words_suffix(chapter.word_count)}</li>\n')
         body.append("</ol>\n")
+    numbers = {c.number for c in chapters}
+    body.append(_reviews_html([r for r in reviews if r.chapter_number not in numbers], site_index, root))
     _write(story_dir / "index.html", _page(title, "".join(body), root))
 
     for position, chapter in enumerate(chapters, 1):
         _write(story_dir / _chapter_file(position),
-               _chapter_page(story, title, site_index, chapters, position))
+               _chapter_page(story, title, site_index, chapters, position,
+                             [r for r in reviews if r.chapter_number == chapter.number], refs))
 
     return _Entry(
         site_index=site_index,
@@ -255,6 +314,7 @@ def _write_story(story: Story, site_index: int, stories_dir: Path) -> _Entry:
         folder=name,
         authors=_pairs(story.authors),
         series=tuple((s.id, _title(s.title)) for s in story.series),
+        positions=tuple((s.id, s.position) for s in story.series),
         rating=story.rating,
         summary=summary,
         chapters=story.chapter_count if story.chapter_count is not None else (len(chapters) or None),
@@ -270,9 +330,11 @@ def _words_suffix(words: int | None) -> str:
     return "" if words is None else f' <span class="meta">({words:,} words)</span>'
 
 
-def _chapter_page(story: Story, title: str, site_index: int, chapters: list, position: int) -> str:
+def _chapter_page(story: Story, title: str, site_index: int, chapters: list, position: int,
+                  reviews: list[Review] = (), refs: list[ImageRef] = ()) -> str:
     chapter = chapters[position - 1]
     root = "../../"
+    shown = local_images(refs, chapter.source_url or story.url, root) if refs else None
     links: list[tuple[str, str, str | None]] = []
     if position > 1:
         links.append((_chapter_file(position - 1), "Previous chapter", "prev"))
@@ -285,13 +347,14 @@ def _chapter_page(story: Story, title: str, site_index: int, chapters: list, pos
     body = [nav, f'<h1>{escape(chapter_title)} <small>{escape(title)}</small></h1>\n',
             f'<p class="meta">Chapter {position} of {len(chapters)} · by '
             f'{_authors_links(_pairs(authors), site_index, root)}{_words_suffix(chapter.word_count)}</p>\n']
-    notes = clean_html(chapter.notes_html)
+    notes = clean_html(chapter.notes_html, shown)
     if notes:
         body.append(f'<div class="notes"><h2>Notes</h2>\n{notes}</div>\n')
-    body.append(f'<div class="chapter-text">\n{clean_html(chapter.text_html)}\n</div>\n')
-    end_notes = clean_html(chapter.end_notes_html)
+    body.append(f'<div class="chapter-text">\n{clean_html(chapter.text_html, shown)}\n</div>\n')
+    end_notes = clean_html(chapter.end_notes_html, shown)
     if end_notes:
         body.append(f'<div class="notes"><h2>End notes</h2>\n{end_notes}</div>\n')
+    body.append(_reviews_html(list(reviews), site_index, root))
     body.append(nav)
     return _page(f"{chapter_title} — {title}", "".join(body), root)
 
@@ -341,7 +404,25 @@ def _index_page(entries: list[_Entry], sites: dict[str, int]) -> str:
     return _page("Stories by title", "".join(body), "")
 
 
-def _authors_page(entries: list[_Entry]) -> str:
+def _profile_html(profile: AuthorProfile, refs: list[ImageRef] = ()) -> str:
+    facts = []
+    if profile.real_name:
+        facts.append(f"Real name: {escape(profile.real_name)}")
+    if profile.member_since_display:
+        facts.append(f"Member since: {escape(profile.member_since_display)}")
+    if profile.status:
+        facts.append(f"Status: {escape(profile.status)}")
+    out = f'<p class="meta">{" · ".join(facts)}</p>\n' if facts else ""
+    for label, value in profile.fields.items():
+        out += f'<p class="meta">{escape(label)}: {clean_html(value)}</p>\n'
+    bio = clean_html(profile.bio_html, local_images(refs, profile.url) if refs else None)
+    if bio:
+        out += f'<div class="summary">{bio}</div>\n'
+    return out
+
+
+def _authors_page(entries: list[_Entry], profiles: dict[tuple[int, int], AuthorProfile] | None = None,
+                  bios: dict[tuple[int, int], list[ImageRef]] | None = None) -> str:
     by_author: dict[tuple[int, int], list[_Entry]] = {}
     names: dict[tuple[int, int], str] = {}
     for entry in entries:
@@ -355,13 +436,17 @@ def _authors_page(entries: list[_Entry]) -> str:
         body.append('<p class="meta">No authors.</p>\n')
     for key in order:
         works = sorted(by_author[key], key=_title_key)
-        body.append(f'<h2 id="{_author_anchor(*key)}">{escape(names[key])}</h2>\n<ul class="stories">\n')
+        body.append(f'<h2 id="{_author_anchor(*key)}">{escape(names[key])}</h2>\n')
+        if profiles and key in profiles:
+            body.append(_profile_html(profiles[key], (bios or {}).get(key, [])))
+        body.append('<ul class="stories">\n')
         body += [_entry_item(e, with_summary=False) for e in works]
         body.append("</ul>\n")
     return _page("Authors", "".join(body), "")
 
 
-def _series_page(entries: list[_Entry]) -> str:
+def _series_page(entries: list[_Entry], sites: dict[str, int] | None = None,
+                 records: Iterable[SeriesInfo] = ()) -> str:
     by_series: dict[tuple[int, int], list[_Entry]] = {}
     titles: dict[tuple[int, int], str] = {}
     for entry in entries:
@@ -369,14 +454,66 @@ def _series_page(entries: list[_Entry]) -> str:
             key = (entry.site_index, sid)
             by_series.setdefault(key, []).append(entry)
             titles.setdefault(key, title)
-    order = sorted(by_series, key=lambda k: (titles[k].casefold(), titles[k], k))
+    infos = {(sites[r.site], r.series_id): r for r in records if sites and r.site in sites}
+    # a series with stories here, and the series above it (a parent may hold sub-series only)
+    shown = set(by_series)
+    for key in list(shown):
+        seen = {key}
+        while key in infos and infos[key].parent_series_id is not None:
+            key = (key[0], infos[key].parent_series_id)
+            if key in seen or key not in infos:
+                break
+            seen.add(key)
+            shown.add(key)
+    for key in shown:
+        titles.setdefault(key, _title(infos[key].title) if key in infos else str(key[1]))
+    nested = {key for key in shown if key in infos and infos[key].parent_series_id is not None
+              and (key[0], infos[key].parent_series_id) in shown
+              and (key[0], infos[key].parent_series_id) != key}
+    order = sorted(shown - nested, key=lambda k: (titles[k].casefold(), titles[k], k))
     body = [_top_nav(), "<h1>Series</h1>\n"]
     if not order:
         body.append('<p class="meta">No series.</p>\n')
-    for key in order:
-        # The store does not record a position in the series: published date, then story id.
-        works = sorted(by_series[key], key=lambda e: (e.published or dt.date.min, e.story_id))
-        body.append(f'<h2 id="{_series_anchor(*key)}">{escape(titles[key])}</h2>\n<ol class="stories">\n')
-        body += [_entry_item(e, with_summary=False) for e in works]
+    done: set[tuple[int, int]] = set()
+
+    def position(entry: _Entry, key: tuple[int, int]) -> int | None:
+        return next((p for sid, p in entry.positions if sid == key[1]), None)
+
+    def section(key: tuple[int, int], level: int) -> None:
+        done.add(key)
+        works = by_series.get(key, [])
+        heading = f"h{min(level, 6)}"
+        body.append(f'<{heading} id="{_series_anchor(*key)}">{escape(titles[key])}</{heading}>\n'
+                    '<ol class="stories">\n')
+        # The series' order: the story's number in it (from the series page); where unknown,
+        # after the numbered ones by published date, then story id.
+        works = sorted(works, key=lambda e: (position(e, key) is None, position(e, key) or 0,
+                                             e.published or dt.date.min, e.story_id))
+        children = [(key[0], e.series_id) for e in infos[key].entries
+                    if e.series_id is not None] if key in infos else []
+        children = [c for c in children if c in nested and c not in done]
+        items = {e.story_id: e for e in works}
+        if key in infos and children:  # stories and sub-series in the site's order
+            placed: set[int] = set()
+            for item in infos[key].entries:
+                if item.series_id is not None and (key[0], item.series_id) in children:
+                    body.append('<li class="subseries">\n')
+                    section((key[0], item.series_id), level + 1)
+                    body.append("</li>\n")
+                elif item.story_id in items and item.story_id not in placed:
+                    placed.add(item.story_id)
+                    body.append(_numbered(items[item.story_id], position(items[item.story_id], key)))
+            body.extend(_numbered(e, position(e, key)) for e in works if e.story_id not in placed)
+        else:
+            body.extend(_numbered(e, position(e, key)) for e in works)
         body.append("</ol>\n")
+
+    for key in order:
+        section(key, 2)
     return _page("Series", "".join(body), "")
+
+
+def _numbered(entry: _Entry, position: int | None) -> str:
+    """A series list item; numbered with the story's position in the series when it is known."""
+    item = _entry_item(entry, with_summary=False)
+    return item if position is None else f'<li value="{position}">' + item[len("<li>"):]

@@ -48,7 +48,8 @@ Mapping
   (``YYYY-MM-DD 00:00:00``, ``NULL`` when unknown), url, ``language_code`` ``'en'``.  The AO3
   tag columns (categories, tags, warnings, fandoms, characters, relationships) are left at their
   defaults: Open Doors fills them after tag wrangling, from ``tags`` / ``item_tags``.  Series
-  membership, which the working schema has no place for, is written into ``import_notes``.
+  membership (title, site id and the story's part number), which the working schema has no
+  place for (no series table or column upstream), is written into ``import_notes``.
 * Restricted (members-only) stories are *included* with ``do_not_import = 1`` and an
   ``import_notes`` saying why, and no chapters; incomplete stories (some chapters could not be
   fetched) likewise get ``do_not_import = 1`` and keep the chapters that were fetched.
@@ -352,7 +353,11 @@ def write_opendoors(stories: Iterable[Story], folder: Path) -> None:
                     do_not_import = 1
                     notes.append("incomplete: some chapters could not be fetched")
                 if story.series:
-                    notes.append("series: " + "; ".join(f"{s.title} (id {s.id})" for s in story.series))
+                    # the working schema has no series table or column: title, site id and the
+                    # story's part number (when the series page was read) go into the notes
+                    notes.append("series: " + "; ".join(
+                        f"{s.title} (id {s.id})" + (f", part {s.position}" if s.position else "")
+                        for s in story.series))
 
                 chapters = [] if story.status == STATUS_RESTRICTED else sorted(story.chapters, key=lambda c: c.number)
                 derived = []

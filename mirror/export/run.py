@@ -4,7 +4,8 @@ Formats register here with how they are written:
 
 * ``stream``: one output (a file, or standard output) for all stories (jsonl);
 * ``per_story``: one file per story in the output folder, named by :func:`safe_name` (txt, epub);
-* ``folder``: a writer that builds a whole folder from the stories (csv, html, opendoors).
+* ``folder``: a writer that builds a whole folder from the stories (csv, html, opendoors);
+* ``archive``: one binary file built from the stories and the WARC folder (wacz).
 
 Every file is written atomically; the database is only read.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from mirror.export.common import ExportFilter, atomic_dir, atomic_file, safe_name, stories
 from mirror.items import Story
 from mirror.storage import Store
+from mirror.storage.images import StoreImages
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
            description="a browsable offline copy of the mirror"),
     Format("opendoors", "folder", "mirror.export.opendoors:write_opendoors",
            description="Open Doors working tables (.sql and CSV) and a report of AO3 limits"),
+    Format("wacz", "archive", "mirror.export.wacz:write_wacz", "wacz", binary=True,
+           description="the crawls' WARC files, index and story pages as one WACZ (needs --warc DIR)"),
 )}
 
 
@@ -72,7 +76,22 @@ class _Counting:
             yield item
 
 
-def export(store: Store, fmt: str, out: str, flt: ExportFilter | None = None) -> ExportResult:
+def _story_reviews(store: Store, flt: ExportFilter | None):
+    from mirror.export.jsonl import story_reviews
+    return story_reviews(store, flt.site if flt else None)
+
+
+def export_records(store: Store, kind: str, out: str, site: str | None = None) -> int:
+    """``mirror export jsonl --kind authors|series|reviews``: one record per line."""
+    from mirror.export.jsonl import write_records
+    if out == "-":
+        return write_records(store, kind, sys.stdout, site=site)
+    with atomic_file(out, "w", encoding="utf-8", newline="\n") as stream:
+        return write_records(store, kind, stream, site=site)
+
+
+def export(store: Store, fmt: str, out: str, flt: ExportFilter | None = None,
+           warc_dir: str | None = None) -> ExportResult:
     """Write format ``fmt`` to ``out`` (a file or '-' for stream formats, else a folder)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
@@ -81,12 +100,19 @@ def export(store: Store, fmt: str, out: str, flt: ExportFilter | None = None) ->
     result = ExportResult(fmt)
     selected = _Counting(stories(store, flt))
     if spec.kind == "stream":
+        extra = {"reviews": _story_reviews(store, flt), "images": StoreImages(store)} if fmt == "jsonl" else {}
         if out == "-":
-            writer(selected, sys.stdout)
+            writer(selected, sys.stdout, **extra)
         else:
             with atomic_file(out, "w", encoding="utf-8", newline="\n") as stream:
-                writer(selected, stream)
+                writer(selected, stream, **extra)
             result.paths.append(Path(out))
+    elif spec.kind == "archive":
+        if not warc_dir:
+            raise ValueError(f"export {fmt} needs the WARC folder: --warc DIR")
+        with atomic_file(out, "wb") as stream:
+            writer(selected, stream, warc_dir)
+        result.paths.append(Path(out))
     elif spec.kind == "per_story":
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
@@ -95,11 +121,20 @@ def export(store: Store, fmt: str, out: str, flt: ExportFilter | None = None) ->
         for story in selected:
             path = folder / safe_name(story, spec.extension)
             with atomic_file(path, mode, **extra) as stream:
-                writer(story, stream)
+                if fmt == "epub":  # the story's stored images, embedded
+                    writer(story, stream, images=StoreImages(store))
+                else:
+                    writer(story, stream)
             result.paths.append(path)
     else:
         with atomic_dir(out) as folder:
-            writer(selected, folder)
+            if fmt == "html":  # nests sub-series under their parent; reviews; author profiles
+                site = flt.site if flt else None
+                writer(selected, folder, series=list(store.iter_series(site)),
+                       reviews=_story_reviews(store, flt), authors=list(store.iter_authors(site)),
+                       images=StoreImages(store))
+            else:
+                writer(selected, folder)
         result.paths.append(Path(out))
     result.stories = selected.count
     return result

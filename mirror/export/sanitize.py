@@ -13,8 +13,9 @@ writes it back keeping only what is known to be passive and local:
 * ``a[href]`` only for relative, ``http(s):`` and ``mailto:`` targets (checked after entity
   decoding and with control characters and whitespace removed, as browsers do), always with
   ``rel="nofollow noopener"``; protocol-relative ``//host`` links are dropped;
-* ``img`` only with an inline ``data:image/(png|gif|jpeg|webp);base64`` source; any other image
-  (external, svg) is replaced by its alt text, so the copy loads nothing from outside;
+* ``img`` only with an inline ``data:image/(png|gif|jpeg|webp);base64`` source, or the local copy
+  ``images`` gives for it (a stored image, issue 9); any other image (external, svg) is replaced
+  by its alt text, so the copy loads nothing from outside;
 * comments, processing instructions and characters not allowed in HTML are dropped.
 
 The output is deterministic (attributes in a fixed order) and safe to embed in a page body.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -178,10 +180,14 @@ def _clean_attr(tag: str, name: str, value: str) -> str | None:
     return value  # title, alt, summary: plain text, escaped on output
 
 
-def _open_tag(el, tag: str) -> str | None:
+def _open_tag(el, tag: str, images: Callable[[str | None, str | None], str | None] | None = None) -> str | None:
     """The cleaned start tag, or None when the element is to be replaced (an img without a safe src)."""
     attrs = {}
+    local = images(el.get("src"), el.get("srcset")) if tag == "img" and images is not None else None
     for name in ALLOWED_TAGS[tag]:
+        if name == "src" and local is not None:
+            attrs[name] = local  # the stored copy: a relative path the exporter wrote
+            continue
         raw = el.get(name)
         if raw is None:
             continue
@@ -207,8 +213,11 @@ def _tag_name(el) -> str | None:
     return tag.lower()
 
 
-def clean_html(fragment: str | None) -> str:
-    """A safe, passive copy of an HTML fragment (see the module documentation)."""
+def clean_html(fragment: str | None,
+               images: Callable[[str | None, str | None], str | None] | None = None) -> str:
+    """A safe, passive copy of an HTML fragment (see the module documentation).  ``images``:
+    ``(src, srcset) -> local path`` of a stored image (:func:`mirror.images.local_images`), or
+    ``None`` when it is not stored (then the image's alt text is shown)."""
     if not fragment or not fragment.strip():
         return ""
     data = b"<html><body>" + _BAD_CHARS.sub("", fragment).encode("utf-8", "replace") + b"</body></html>"
@@ -238,7 +247,7 @@ def clean_html(fragment: str | None) -> str:
             continue
         closing = None
         if tag in ALLOWED_TAGS:
-            start = _open_tag(el, tag)
+            start = _open_tag(el, tag, images)
             if start is None:  # unsafe image: its alt text instead
                 alt = (el.get("alt") or "").strip()
                 if alt:

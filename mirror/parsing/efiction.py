@@ -18,6 +18,7 @@ from lxml import etree
 from mirror import urls
 from mirror.items import (STATUS_INCOMPLETE, STATUS_RESTRICTED, Author, Chapter, Page, Series, Story, StoryPages,
                           Tag)
+from mirror.parsing.dates import DEFAULT_FORMAT as DEFAULT_DATE_FORMAT
 from mirror.parsing.dates import DateFormatError, parse_date
 from mirror.parsing.encoding import decode_body
 
@@ -38,20 +39,117 @@ class StoryUnavailable(ValueError):
         self.url, self.reason = url, reason
 
 
-# --- labels (English here; more languages are data for a later issue) -------------------------
+# --- labels: one table per language (lower case, as the skins and language files write them) ------
 
-LABELS = {
-    "summary": "summary", "rated": "rating", "rating": "rating", "categories": "categories",
-    "category": "categories", "characters": "characters", "challenges": "challenges",
-    "challenge": "challenges", "series": "series", "chapters": "chapters",
-    "completed": "completed", "complete": "completed", "word count": "word_count",
-    "words": "word_count", "read count": "read_count", "read": "read_count", "reads": "read_count",
-    "hits": "read_count", "published": "published", "updated": "updated",
-    "story notes": "story_notes", "reviews": "reviews",
+LABELS_BY_LANGUAGE: dict[str, dict[str, str]] = {
+    "en": {
+        "summary": "summary", "rated": "rating", "rating": "rating", "categories": "categories",
+        "category": "categories", "characters": "characters", "challenges": "challenges",
+        "challenge": "challenges", "series": "series", "chapters": "chapters",
+        "completed": "completed", "complete": "completed", "word count": "word_count",
+        "words": "word_count", "read count": "read_count", "read": "read_count", "reads": "read_count",
+        "hits": "read_count", "published": "published", "updated": "updated",
+        "story notes": "story_notes", "reviews": "reviews",
+        "author's chapter notes": "chapter_notes", "author's notes": "chapter_notes",
+        "chapter end notes": "end_notes", "end notes": "end_notes",
+    },
+    "de": {
+        "zusammenfassung": "summary", "inhalt": "summary", "altersfreigabe": "rating",
+        "altersbeschränkung": "rating", "bewertung": "rating", "kategorien": "categories",
+        "kategorie": "categories", "charaktere": "characters", "personen": "characters",
+        "figuren": "characters", "herausforderungen": "challenges", "challenges": "challenges",
+        "serie": "series", "serien": "series", "reihe": "series", "kapitel": "chapters",
+        "abgeschlossen": "completed", "fertig": "completed", "beendet": "completed",
+        "wörter": "word_count", "wortanzahl": "word_count", "wortzahl": "word_count",
+        "gelesen": "read_count", "aufrufe": "read_count", "zugriffe": "read_count",
+        "veröffentlicht": "published", "erstellt": "published", "aktualisiert": "updated",
+        "anmerkungen zur geschichte": "story_notes", "notizen zur geschichte": "story_notes",
+        "vorwort": "story_notes", "reviews": "reviews", "kommentare": "reviews",
+        "anmerkungen des autors": "chapter_notes", "schlussbemerkungen": "end_notes",
+        "nachwort": "end_notes",
+    },
+    "fr": {
+        "résumé": "summary", "classement": "rating", "rating": "rating", "catégories": "categories",
+        "catégorie": "categories", "personnages": "characters", "défis": "challenges",
+        "série": "series", "séries": "series", "chapitres": "chapters", "terminée": "completed",
+        "terminé": "completed", "complète": "completed", "nombre de mots": "word_count",
+        "mots": "word_count", "lu": "read_count", "lectures": "read_count", "publiée": "published",
+        "publié": "published", "mise à jour": "updated", "mis à jour": "updated",
+        "notes de l'histoire": "story_notes", "notes de l'auteur": "chapter_notes",
+        "notes de fin": "end_notes", "reviews": "reviews", "commentaires": "reviews",
+    },
+    "es": {
+        "resumen": "summary", "clasificación": "rating", "calificación": "rating",
+        "categorías": "categories", "categoría": "categories", "personajes": "characters",
+        "desafíos": "challenges", "retos": "challenges", "serie": "series", "series": "series",
+        "capítulos": "chapters", "completado": "completed", "completa": "completed",
+        "terminado": "completed", "palabras": "word_count", "número de palabras": "word_count",
+        "leído": "read_count", "lecturas": "read_count", "publicado": "published",
+        "actualizado": "updated", "notas de la historia": "story_notes",
+        "notas del autor": "chapter_notes", "notas finales": "end_notes", "comentarios": "reviews",
+    },
+    "it": {
+        "riassunto": "summary", "trama": "summary", "sommario": "summary", "rating": "rating",
+        "valutazione": "rating", "categorie": "categories", "categoria": "categories",
+        "personaggi": "characters", "sfide": "challenges", "serie": "series", "capitoli": "chapters",
+        "completa": "completed", "completata": "completed", "completo": "completed",
+        "parole": "word_count", "numero di parole": "word_count", "letto": "read_count",
+        "letture": "read_count", "pubblicato": "published", "pubblicata": "published",
+        "aggiornato": "updated", "aggiornata": "updated", "note della storia": "story_notes",
+        "note dell'autore": "chapter_notes", "note finali": "end_notes", "recensioni": "reviews",
+    },
+    "nl": {
+        "samenvatting": "summary", "beoordeling": "rating", "leeftijd": "rating",
+        "categorieën": "categories", "categorie": "categories", "personages": "characters",
+        "uitdagingen": "challenges", "serie": "series", "reeks": "series", "hoofdstukken": "chapters",
+        "voltooid": "completed", "compleet": "completed", "afgerond": "completed",
+        "woorden": "word_count", "aantal woorden": "word_count", "gelezen": "read_count",
+        "gepubliceerd": "published", "geplaatst": "published", "bijgewerkt": "updated",
+        "verhaalnotities": "story_notes", "notities bij het verhaal": "story_notes",
+        "notities van de auteur": "chapter_notes", "eindnotities": "end_notes", "reviews": "reviews",
+    },
+    "pt": {
+        "resumo": "summary", "sinopse": "summary", "classificação": "rating", "categorias": "categories",
+        "categoria": "categories", "personagens": "characters", "desafios": "challenges",
+        "série": "series", "séries": "series", "capítulos": "chapters", "completa": "completed",
+        "completo": "completed", "concluída": "completed", "concluído": "completed",
+        "palavras": "word_count", "número de palavras": "word_count", "lido": "read_count",
+        "leituras": "read_count", "publicado": "published", "publicada": "published",
+        "atualizado": "updated", "atualizada": "updated", "notas da história": "story_notes",
+        "notas do autor": "chapter_notes", "notas finais": "end_notes", "comentários": "reviews",
+    },
 }
-YES = {"yes", "y", "true", "1"}
-NO = {"no", "n", "false", "0"}
-EMPTY_VALUES = {"none", "orphan", ""}
+# Every language at once (a label means the same field in every table it appears in).
+LABELS: dict[str, str] = {}
+for _table in LABELS_BY_LANGUAGE.values():
+    for _name, _key in _table.items():
+        assert LABELS.setdefault(_name, _key) == _key, _name
+# Labels that are not story metadata (notes boxes, review links).
+_NOT_METADATA = {"story_notes", "reviews", "chapter_notes", "end_notes"}
+YES = {"yes", "y", "true", "1", "ja", "oui", "sí", "si", "sì", "sim"}
+NO = {"no", "n", "false", "0", "nein", "non", "nee", "não", "nao"}
+EMPTY_VALUES = {"none", "orphan", "", "keine", "kein", "aucun", "aucune", "ninguno", "ninguna",
+                "nessuno", "nessuna", "geen", "nenhum", "nenhuma"}
+
+
+def label_key(name: str, language: str | None = None) -> str | None:
+    """The field a label names (``"Zusammenfassung:"`` -> ``"summary"``), None when unknown;
+    ``language``: look in that language's table (and English) only; None: in every table."""
+    name = " ".join(name.split()).rstrip(":").strip().lower()
+    if language in LABELS_BY_LANGUAGE:
+        return LABELS_BY_LANGUAGE[language].get(name) or LABELS_BY_LANGUAGE["en"].get(name)
+    return LABELS.get(name)
+
+
+def label_language(names: Iterable[str]) -> str | None:
+    """The language whose label table knows most of these labels (English wins ties), or None."""
+    names = list(names)
+    counts = {lang: sum(1 for n in names if " ".join(n.split()).rstrip(":").strip().lower() in table)
+              for lang, table in LABELS_BY_LANGUAGE.items()}
+    best = max(counts.values(), default=0)
+    if not best:
+        return None
+    return "en" if counts["en"] == best else next(lang for lang, c in counts.items() if c == best)
 
 FATAL_ERROR_TEXT = "A fatal MySQL error was encountered"
 ACCESS_DENIED_TEXT = "Access denied"
@@ -125,6 +223,29 @@ def _label_name(el: etree._Element) -> str:
     return " ".join(text.split()).rstrip(":").strip()
 
 
+_LABEL_TAGS = {"span", "b", "strong", "th", "td", "dt", "em", "i", "label", "div"}
+_BOLD_TAGS = {"b", "strong", "th", "dt"}
+
+
+def _is_label(el: etree._Element, bold: bool = False) -> bool:
+    """A metadata label: an element of class ``label`` (eFiction's templates), or, on skins
+    without them (``bold``), a short ``<b>``/``<strong>``/``<th>``/``<dt>`` ending in ':'."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in _LABEL_TAGS and "label" in _classes(el) and tag != "div":
+        return True
+    if not bold or tag not in _BOLD_TAGS or len(el):
+        return False
+    text = " ".join((el.text or "").split())
+    return text.endswith(":") and 1 < len(text) <= 40
+
+
+def _uses_bold_labels(root: etree._Element) -> bool:
+    """No ``class="label"`` metadata label (notes boxes apart, which eFiction's PHP writes on every
+    skin): the skin writes its labels in bold."""
+    return not any(_is_label(el) and label_key(_label_name(el)) not in _NOT_METADATA
+                   for el in root.iter("span", "b", "strong", "th", "td", "dt", "em", "i", "label"))
+
+
 # --- page states -----------------------------------------------------------------------------------
 
 @dataclass
@@ -173,9 +294,11 @@ class _Token:
     el: etree._Element | None = None
 
 
-def _tokens(el: etree._Element, out: list[_Token], top: bool = True) -> list[_Token]:
+def _tokens(el: etree._Element, out: list[_Token], top: bool = True, bold: bool | None = None) -> list[_Token]:
     tag = el.tag if isinstance(el.tag, str) else ""
-    if tag == "span" and "label" in _classes(el):
+    if bold is None:
+        bold = _uses_bold_labels(el)
+    if _is_label(el, bold):
         out.append(_Token("label", _label_name(el), el=el))
     elif tag == "a":
         out.append(_Token("link", _text(el), el.get("href", ""), el))
@@ -191,7 +314,7 @@ def _tokens(el: etree._Element, out: list[_Token], top: bool = True) -> list[_To
         if el.text:
             out.append(_Token("text", el.text))
         for child in el:
-            _tokens(child, out, top=False)
+            _tokens(child, out, top=False, bold=bold)
         if tag in _BLOCK_TAGS:
             out.append(_Token("break"))
     if el.tail and not top:
@@ -219,7 +342,7 @@ def _segments(tokens: list[_Token]) -> tuple[list[_Token], list[_Segment]]:
         if token.kind == "label":
             name = token.text
             current = []
-            segments.append(_Segment(name, LABELS.get(name.lower()), current))
+            segments.append(_Segment(name, label_key(name), current))
         elif current is None:
             head.append(token)
         elif token.kind in ("br", "break"):
@@ -265,11 +388,12 @@ def _is_ribbon(el: etree._Element) -> bool:
 
 
 def _summary_html(block: etree._Element) -> str:
-    for label in block.iter("span"):
-        if "label" in _classes(label) and LABELS.get(_label_name(label).lower()) == "summary":
+    bold = _uses_bold_labels(block)
+    for label in block.iter():
+        if _is_label(label, bold) and label_key(_label_name(label)) == "summary":
             first_text, nodes = label.tail or "", []
             for sibling in label.itersiblings():
-                if sibling.tag == "span" and "label" in _classes(sibling):
+                if _is_label(sibling, bold):
                     break
                 if not nodes and not first_text.strip() and _is_ribbon(sibling):
                     first_text += sibling.tail or ""  # the site's featured marker, not the summary
@@ -368,13 +492,15 @@ def _block_for(labels: list[etree._Element]) -> etree._Element | None:
     return None
 
 
-def _meta_labels(root: etree._Element) -> list[etree._Element]:
+def _meta_labels(root: etree._Element, bold: bool | None = None) -> list[etree._Element]:
+    """The labels of known metadata fields under ``root`` (notes and review labels left out)."""
+    bold = _uses_bold_labels(root) if bold is None else bold
     found = []
-    for span in root.iter("span"):
-        if "label" in _classes(span):
-            key = LABELS.get(_label_name(span).lower())
-            if key and key not in ("story_notes", "reviews"):
-                found.append(span)
+    for el in root.iter():
+        if _is_label(el, bold):
+            key = label_key(_label_name(el))
+            if key and key not in _NOT_METADATA:
+                found.append(el)
     return found
 
 
@@ -586,9 +712,9 @@ def parse_chapter_page(page: Page, number: int, encoding: str | None = None) -> 
     gate = detect_gate(page, doc)
     if gate is not None:
         raise StoryUnavailable(page.url, gate.kind, f"chapter page shows {gate.kind}: {gate.text}")
-    story_div = next(iter(doc.xpath("//div[@id='story']")), None)
+    story_div = next(iter(doc.xpath(f"//div[@id='story'] | //div[{_has_class('chapter')}]")), None)
     if story_div is None:
-        raise ParseError(page.url, f"chapters[{number}].text", "no div#story on the chapter page")
+        raise ParseError(page.url, f"chapters[{number}].text", "no div#story or div.chapter on the chapter page")
     children = list(story_div)
     holder = story_div
     if len(children) == 1 and children[0].tag == "span" and not (story_div.text or "").strip() \
@@ -602,8 +728,8 @@ def parse_chapter_page(page: Page, number: int, encoding: str | None = None) -> 
     for div in doc.xpath(f"//div[{_has_class('notes')}]"):
         before = div in story_div.itersiblings(preceding=True) or bool(
             div.xpath("following::div[@id='story']"))
-        label = _text(next(iter(div.xpath(".//*[contains(@class, 'label')]")), None)).lower()
-        if before and "story" in label:
+        label = _text(next(iter(div.xpath(".//*[contains(@class, 'label')] | .//b | .//strong")), None))
+        if before and (label_key(label) == "story_notes" or "story" in label.lower()):
             story_notes = _notes_html(div)
         elif before:
             chapter.notes_html = _notes_html(div)
@@ -651,6 +777,7 @@ def _title_link_target(href: str) -> tuple[int, dict[str, str], bool] | None:
 def parse_listing(page: Page, base: str, date_format: str = "d/m/y",
                   encoding: str | None = None) -> Listing:
     doc = parse_document(page, encoding)
+    bold = _uses_bold_labels(doc)
     entries: dict[int, ListingEntry] = {}
     for link in doc.iter("a"):
         target = _title_link_target(link.get("href", ""))
@@ -658,14 +785,14 @@ def parse_listing(page: Page, base: str, date_format: str = "d/m/y",
             continue
         sid, gate, members_only = target
         block = link.getparent()
-        while block is not None and not _meta_labels(block):
+        while block is not None and not _meta_labels(block, bold):
             block = block.getparent()
         if block is None:
             continue
         container = block
         while container.getparent() is not None and not any(
-                LABELS.get(_label_name(s).lower()) in ("updated", "published")
-                for s in _meta_labels(container)):
+                label_key(_label_name(s)) in ("updated", "published")
+                for s in _meta_labels(container, bold)):
             container = container.getparent()
         meta = _parse_block(container, page.url, date_format, base)
         title = _text(link)
@@ -688,6 +815,26 @@ def looks_like_efiction(page: Page) -> bool:
     body = page.body
     return any(marker in body for marker in (b"viewstory.php?sid=", b"browse.php?type=", b"viewuser.php?uid=",
                                              b"id=\"pagetitle\"", b"id='pagetitle'"))
+
+
+def page_language(page: Page, encoding: str | None = None) -> str | None:
+    """The language of a page's metadata labels (:func:`label_language`), None when it has none."""
+    doc = parse_document(page, encoding)
+    bold = _uses_bold_labels(doc)
+    return label_language(_label_name(el) for el in doc.iter() if _is_label(el, bold))
+
+
+def listing_dates(page: Page, base: str, encoding: str | None = None) -> tuple[list[str], list[tuple[str, str]]]:
+    """The dates a listing page shows, as displayed: (every Published/Updated, the (published,
+    updated) pairs), to infer the site's date format from (:func:`mirror.parsing.dates.infer_date_format`)."""
+    samples: list[str] = []
+    pairs: list[tuple[str, str]] = []
+    for entry in parse_listing(page, base, DEFAULT_DATE_FORMAT, encoding).entries:
+        shown = (entry.story.published_display, entry.story.updated_display)
+        samples += [s for s in shown if s]
+        if all(shown):
+            pairs.append((shown[0], shown[1]))
+    return samples, pairs
 
 
 # --- a whole story ---------------------------------------------------------------------------------

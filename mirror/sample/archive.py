@@ -169,10 +169,40 @@ class Series:
     sids: tuple[int, ...]  # stories in series order (fanfiction_inseries.inorder)
     open: int  # 0 closed, 1 moderated, 2 open
     review_count: int = 0
+    # Sub-series (fanfiction_inseries rows with a subseriesid): (place among all the series'
+    # items, 0-based, seriesid of the child).  Stories and sub-series share one inorder.
+    subseries: tuple[tuple[int, int], ...] = ()
 
     @property
     def series_type(self) -> str:
         return {0: "Closed", 1: "Moderated", 2: "Open"}[self.open]
+
+    def items(self) -> list[tuple[str, int]]:
+        """("story", sid) and ("series", seriesid) in inorder order."""
+        out: list[tuple[str, int]] = [("story", sid) for sid in self.sids]
+        for place, child in sorted(self.subseries):
+            out.insert(min(place, len(out)), ("series", child))
+        return out
+
+
+@dataclass(frozen=True)
+class Review:
+    """A row of ``fanfiction_reviews``: a reader's review of a story chapter ("ST") or a series ("SE")."""
+
+    reviewid: int
+    type: str  # "ST" or "SE"
+    item: int  # sid or seriesid
+    chapid: int  # 0 for a series review
+    reviewer: str  # the name shown (a member's pen name, or what a guest typed)
+    uid: int  # the member's uid; 0 for a guest (shown "Anonymous")
+    review: str  # HTML as stored; "No Review" for a rating-only review (eFiction 3.5 hides those)
+    respond: str  # the author's response ("" if none)
+    rating: int  # 1..10; -1 for none
+    date: datetime
+
+    @property
+    def rating_only(self) -> bool:
+        return self.review == "No Review"
 
 
 @dataclass(frozen=True)
@@ -552,11 +582,36 @@ _SERIES = (
            (3, 4, 5), open=0, review_count=4),
     Series(2, "Letters from Longbourn", 3,
            "Elizabeth and Jane, in letters and out of them.", (2, 9), open=2, review_count=1),
+    # A series holding another series (as viewseries_4_subseries.html in the reference install):
+    # the almanac first, then a story of its own (its story number 1, its item 2).
+    Series(3, "Wonderland Papers", 6,
+           "Everything from the rabbit hole: the Almanac series, then the letters.",
+           (20,), open=1, review_count=0, subseries=((0, 1),)),
+    # Only a members-only story: guests find this series on browse.php?type=series alone.
+    Series(4, "Ledgers", 7, "Accounts that do not balance.", (11,), open=0),
 )
 
 # ---------------------------------------------------------------------------
 # Story specifications
 # ---------------------------------------------------------------------------
+
+_REVIEW_GUESTS = ("Guest", "Anonymous Fan", "winterreader", "L\u00e9a from Qu\u00e9bec", "spuffy4ever")
+_REVIEW_TEXTS = (
+    "I loved this chapter. The ending made me cry on the bus.",
+    "Great characterisation \u2014 the dialogue is spot on.",
+    "Please update soon! I need to know what happens next.",
+    "The description of the fog was beautiful.",
+    "Wow. Just wow.",
+    "I wasn't sure about the premise, but you won me over.",
+    "The pacing in this chapter was perfect.",
+    "This is my favourite story on the archive.",
+    "Such a <em>quiet</em> ending.<br />I keep thinking about it.",
+)
+_REVIEW_RESPONSES = (
+    "Thank you so much! Hope the bus ride was okay.",
+    "Merci! More soon, I promise.",
+    "Thanks for reading all of it!",
+)
 
 _BASKERVILLE_TITLES = (
     "The Moor", "Fog", "Grimpen", "The Lamp in the Window", "Letters from the Hall", "The Hound",
@@ -942,6 +997,7 @@ class Archive:
         self._frozen = False
         self._lock = threading.RLock()
         self._derived: dict[str, object] = {}
+        self._review_clock = site.now  # reviews are dated before it, whatever the clock does later
         # Deleted stories, kept so that restore_story() can put them back:
         # sid -> (story, ((seriesid, position in series), ...)).
         self._removed: dict[int, tuple[Story, tuple[tuple[int, int], ...]]] = {}
@@ -1128,6 +1184,70 @@ class Archive:
             v = d[name] = build()
             return v
 
+    # -- reviews ----------------------------------------------------------
+
+    def _build_reviews(self) -> dict[int, Review]:
+        """Every review, derived from the chapters' and series' review counts (so nothing else
+        changes): deterministic per chapter, stable across mutations of other chapters.  Ids:
+        ``chapid * 10 + k`` for a chapter's k-th review, ``100000 + seriesid * 10 + k`` for a
+        series'.  A few reviews have no rating, some are by guests, some have an author's
+        response; every fifth story with reviews also has one rating-only review (hidden, and not
+        counted, as eFiction 3.5 does)."""
+        clock = getattr(self, "_review_clock", self.site.now)
+        members = sorted(self.authors)
+        out: dict[int, Review] = {}
+
+        def one(reviewid: int, type_: str, item: int, chapid: int, seed: str, start: datetime,
+                rating_only: bool = False) -> Review:
+            rng = random.Random(seed)
+            guest = rng.random() < 0.35 or not members
+            uid = 0 if guest else rng.choice(members)
+            name = rng.choice(_REVIEW_GUESTS) if guest else self.authors[uid].penname
+            when = min(start + timedelta(days=rng.randint(0, 300), minutes=rng.randint(0, 1439)), max(start, clock))
+            rating = -1 if rng.random() < 0.2 else rng.randint(5, 10)
+            if rating_only:
+                return Review(reviewid, type_, item, chapid, name, uid, "No Review", "", rng.randint(5, 10),
+                              when.replace(second=0))
+            respond = rng.choice(_REVIEW_RESPONSES) if rng.random() < 0.25 else ""
+            return Review(reviewid, type_, item, chapid, name, uid, f"<p>{rng.choice(_REVIEW_TEXTS)}</p>",
+                          respond, rating, when.replace(second=0))
+
+        for story in self.stories.values():
+            for c in story.chapters:
+                for k in range(c.review_count):
+                    rid = c.chapid * 10 + k
+                    out[rid] = one(rid, "ST", story.sid, c.chapid, f"sample/review/{c.chapid}/{k}", story.published_at)
+            if story.review_count and story.sid % 5 == 0:
+                c = story.chapters[0]
+                rid = c.chapid * 10 + 9
+                out[rid] = one(rid, "ST", story.sid, c.chapid, f"sample/review/{c.chapid}/rating", story.published_at,
+                               rating_only=True)
+        for series in self.series.values():
+            first = min((self.stories[s].published_at for s in series.sids if s in self.stories), default=clock)
+            for k in range(series.review_count):
+                rid = 100000 + series.seriesid * 10 + k
+                out[rid] = one(rid, "SE", series.seriesid, 0, f"sample/review/series/{series.seriesid}/{k}", first)
+        return out
+
+    def all_reviews(self) -> dict[int, Review]:
+        """reviewid -> review, every review of every story and series (rating-only ones too)."""
+        return self._cached("reviews", self._build_reviews)
+
+    def reviews_of(self, type_: str, item: int, *, shown: bool = True) -> list[Review]:
+        """An item's reviews, newest id first; ``shown``: only what reviews.php shows (eFiction 3.5
+        hides rating-only reviews).  A series' page also shows its stories' reviews: see
+        :meth:`series_page_reviews`."""
+        return sorted((r for r in self.all_reviews().values() if r.type == type_ and r.item == item
+                       and not (shown and r.rating_only)), key=lambda r: -r.reviewid)
+
+    def series_page_reviews(self, seriesid: int) -> list[Review]:
+        """What ``reviews.php?type=SE&item=N`` lists: the series' reviews and its stories'."""
+        series = self.series.get(seriesid)
+        sids = set(series.sids) if series else set()
+        return sorted((r for r in self.all_reviews().values() if not r.rating_only and (
+            (r.type == "SE" and r.item == seriesid) or (r.type == "ST" and r.item in sids))),
+            key=lambda r: -r.reviewid)
+
     # -- lookups ----------------------------------------------------------
 
     def story(self, sid: int) -> Story | None:
@@ -1195,6 +1315,10 @@ class Archive:
                     idx.setdefault(x, []).append(s)
             return {k: tuple(v) for k, v in idx.items()}
         return list(self._cached("series_of", build).get(sid, ()))
+
+    def parent_series(self, seriesid: int) -> Series | None:
+        """The series that holds *seriesid* as a sub-series, if any."""
+        return next((s for s in self.series.values() if any(c == seriesid for _, c in s.subseries)), None)
 
     def by_update(self) -> list[Story]:
         """Listed stories as ``browse.php?type=titles&sort=update`` lists them."""
@@ -1366,6 +1490,23 @@ class Archive:
             self._put(_with_chapters(story, chapters))
             self._touch()
             return new
+
+    def add_review(self, sid: int, inorder: int = 1) -> Review:
+        """A reader reviews a chapter (``reviews.php?action=add``): the chapter's and the story's
+        review counts go up by one; the story's ``updated`` date does not change.  The review
+        itself is the next one :meth:`all_reviews` derives for that chapter."""
+        self._check_mutable()
+        with self._lock:
+            story = self._require(sid)
+            old = story.chapter(inorder)
+            if old is None:
+                raise KeyError(f"story {sid} has no chapter {inorder}")
+            if old.review_count >= 9:
+                raise ValueError("the sample derives at most 9 reviews per chapter")
+            new = replace(old, review_count=old.review_count + 1, score=old.score or 8)
+            self._put(_with_chapters(story, story.chapters[:inorder - 1] + (new,) + story.chapters[inorder:]))
+            self._touch()
+            return self.all_reviews()[new.chapid * 10 + old.review_count]
 
     def delete_chapter(self, sid: int, inorder: int) -> Chapter:
         """Delete a chapter (``stories.php?action=delete&chapid=``); later chapters move up one.

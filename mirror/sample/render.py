@@ -67,9 +67,35 @@ def _fill(tpl: str, **values: object) -> str:
     return _FIELD.sub(repl, tpl)
 
 
-def fmt_date(d: date | datetime) -> str:
-    """PHP date('d/m/y')."""
-    return d.strftime("%d/%m/%y")
+_PHP_DATE_CHARS = {"d": "%d", "m": "%m", "y": "%y", "Y": "%Y",
+                   "H": "%H", "i": "%M", "s": "%S"}
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+_DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def fmt_date(d: date | datetime, php_format: str = "d/m/y") -> str:
+    """PHP date(php_format) (the site's ``dateformat``; eFiction's default d/m/y), English names."""
+    out, escape = [], False
+    for char in php_format:
+        if escape:
+            out.append(char)
+            escape = False
+        elif char == "\\":
+            escape = True
+        elif char in ("j", "n"):
+            out.append(str(d.day if char == "j" else d.month))
+        elif char in ("M", "F"):
+            out.append(_MONTHS_EN[d.month - 1][: 3 if char == "M" else None])
+        elif char in ("D", "l"):
+            out.append(_DAYS_EN[d.weekday()][: 3 if char == "D" else None])
+        elif char == "S":
+            out.append("th" if 11 <= d.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(d.day % 10, "th"))
+        elif char in _PHP_DATE_CHARS:
+            out.append(d.strftime(_PHP_DATE_CHARS[char]))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def php_empty(v: str | None) -> bool:
@@ -537,8 +563,8 @@ class Renderer:
             wordcount=story.wordcount,
             count=story.read_count,
             reportthis=f'[<a href="contact.php?action=report&amp;url=viewstory.php?sid={story.sid}">Report This</a>]',
-            published=fmt_date(story.published_at),
-            updated=fmt_date(story.updated_at),
+            published=fmt_date(story.published_at, self.site.dateformat),
+            updated=fmt_date(story.updated_at, self.site.dateformat),
         )
 
     def pagelinks(self, url: str, total: int, offset: int, linkstyle: int = 0, linkrange: int = 5) -> str:
@@ -869,8 +895,8 @@ class Renderer:
             completed="Yes" if story.completed else "No",
             wordcount=story.wordcount,
             count=story.read_count,
-            published=fmt_date(story.published_at),
-            updated=fmt_date(story.updated_at),
+            published=fmt_date(story.published_at, self.site.dateformat),
+            updated=fmt_date(story.updated_at, self.site.dateformat),
             storynotes=storynotes,
             chapterlines=lines,
             roundrobin=(f'[<a href="stories.php?action=newchapter&amp;sid={sid}">Contribute to Round Robin</a>]'
@@ -909,8 +935,8 @@ class Renderer:
             completed="Yes" if story.completed else "No",
             wordcount=story.wordcount,
             count=story.read_count,
-            published=fmt_date(story.published_at),
-            updated=fmt_date(story.updated_at),
+            published=fmt_date(story.published_at, self.site.dateformat),
+            updated=fmt_date(story.updated_at, self.site.dateformat),
         )
         storynotes = ("<div class='notes'><div class='title'><span class='label'>Story Notes:</span></div>"
                       f"<div class='noteinfo'>{format_story(story.story_notes)}</div></div>\r\n")
@@ -988,7 +1014,7 @@ class Renderer:
             penname=pen,
             contact=f'[<a href="viewuser.php?action=contact&amp;uid={uid}">Contact</a>] ' if author else "",
             realname=author.realname if author else "",
-            membersince=fmt_date(author.member_since if author else self.site.now),
+            membersince=fmt_date(author.member_since if author else self.site.now, self.site.dateformat),
             status="Administrator" if author and author.is_admin else "Member",
             bio=author.bio if author else "",
             uid=uid,
@@ -1020,6 +1046,77 @@ class Renderer:
             inner += write_message(NORESULTS) + "\r\n"
         title = f"{self.site.sitename} :: {pen}" if author else None
         return self.frame(self.skinny(inner), viewer, title=title)
+
+    # -------------------------------------------------------------- reviews
+
+    _REVIEWBLOCK = _crlf("""<div class="listbox">
+<div class="content{oddeven}">
+<span class="label">Reviewer: </span>{reviewer} <span class="label">{signed}</span> {rating} [<a href="contact.php?action=report&amp;url=reviews.php?reviewid={reviewid}">Report This</a>]<br />
+<span class="label">Date: </span>{date}
+<span class="label">Title: </span>{chapter}
+{review}
+</div>
+</div>
+""")
+
+    def reviews_page(self, type_: str, item: int, chapid: int | None, offset: int, viewer: Viewer,
+                     reviewid: int | None = None) -> str:
+        """reviews.php (eFiction 3.5.5 reviews.tpl): newest first, ``itemsperpage`` a page; the
+        author's response appended to the text; rating-only reviews ("No Review") hidden."""
+        a = self.a
+        if reviewid is not None:
+            one = a.all_reviews().get(reviewid)
+            reviews = [one] if one is not None and not one.rating_only else []
+            type_, item = (one.type, one.item) if one is not None else (type_, item)
+        elif type_ == "SE":
+            reviews = a.series_page_reviews(item)
+        else:
+            reviews = [r for r in a.reviews_of("ST", item) if chapid is None or r.chapid == chapid]
+        if type_ == "SE":
+            series = a.series.get(item)
+            title = f'<a href="series.php?seriesid={item}">{series.title if series else ""}</a>'
+            options = "".join(f'<option value="reviews.php?type=ST&amp;item={sid}">Reviews For {a.stories[sid].title}</option>'
+                              for sid in sorted(series.sids if series else (), key=lambda s: a.stories[s].title)
+                              if sid in a.stories)
+            jump = (f'<select name="sid" onChange="if (this.selectedIndex >0) window.location=this.options[this.selectedIndex].value">'
+                    f'<option value="reviews.php?type=SE&amp;item={item}">View All Reviews</option>{options}</select>')
+        else:
+            story = a.story(item)
+            title = self.title_link(story, viewer) if story else ""
+            selected = " selected" if chapid is None else ""
+            options = ""
+            if story and chapid is None and not offset and reviewid is None:
+                options = "\n".join(f'<option value="reviews.php?chapid={c.chapid}&amp;type=ST&amp;item={item}">'
+                                    f"Reviews For {c.inorder}. {c.title}</option>" for c in story.chapters)
+            jump = (f'<select name="sid" onChange="window.location=this.options[this.selectedIndex].value">'
+                    f'<option value="reviews.php?type=ST&amp;item={item}"{selected}>View All Reviews</option>{options}</select>')
+        add = f"reviews.php?action=add&amp;type={type_}&amp;item={item}" + (f"&amp;chapid={chapid}" if chapid else "")
+        inner = (f'<div id="pagetitle">Reviews For {title}</div>\r\n'
+                 f'<div class="respond"><a href="{add}">Submit a Review</a></div>\r\n'
+                 f'<div class="jumpmenu"><form name="jump" action="">{jump}</form></div>\r\n\r\n')
+        for n, r in enumerate(reviews[offset: offset + self.ipp]):
+            if r.type == "SE":
+                chapter = a.series[r.item].title if r.item in a.series else ""
+            elif type_ == "SE":
+                chapter = a.stories[r.item].title if r.item in a.stories else ""
+            else:
+                c = a.chapter(r.chapid)
+                chapter = c.title if c else ""
+            text = r.review
+            if r.respond:
+                text = re.sub(r"(</p>)?\s*$", lambda m: f"<br><br><i>Author's Response: {r.respond}</i>{m.group(1) or ''}",
+                              text, count=1)
+            inner += _fill(self._REVIEWBLOCK, oddeven="even" if n % 2 == 0 else "odd",
+                           reviewer=self.user_link(r.uid) if r.uid else r.reviewer,
+                           signed="Signed" if r.uid else "Anonymous",
+                           rating=self.ratingpics(r.rating) if r.rating > 0 else "",
+                           reviewid=r.reviewid, date=f"{fmt_date(r.date, self.site.dateformat)} - {r.date:%I:%M} "
+                           f"{'am' if r.date.hour < 12 else 'pm'}", chapter=chapter, review=text)
+        if reviewid is None:
+            extra = f"&amp;chapid={chapid}" if chapid else ""
+            links = self.pagelinks(f"reviews.php?type={type_}&amp;item={item}{extra}&amp;", len(reviews), offset)
+            inner += (links + "\r\n") if links else "\r\n"
+        return self.frame(self.skinny(inner), viewer)
 
     def viewuser_unauthorized(self, viewer: Viewer) -> str:
         inner = ('<div id="profile">\r\n\r\n<div id="sort"></div>\r\n</div>\r\n\t<div id="tabs">\r\n'
@@ -1094,7 +1191,7 @@ class Renderer:
             f'<div class="title"><a href="viewseries.php?seriesid={series.seriesid}">{series.title}</a> by '
             f'{self.user_link(series.uid)} [<a href="{url}">Reviews</a> - <a href="{url}">{series.review_count}</a>]</div>\n'
             f'<div class="content"><span class="label">Summary: </span>{series.summary}<br />\n'
-            f'<span class="label">Parent Series:</span> None<br />\n'
+            f'<span class="label">Parent Series:</span> {self.parent_link(series)}<br />\n'
             f'<span class="label">Categories:</span> {catl}<br />\n'
             f' <span class="label">Characters: </span>{charl}<br />\n'
             f'<span class="label">Stories:</span> {len(series.sids)}<br />\n'
@@ -1103,6 +1200,12 @@ class Renderer:
             f"</div>\n</div>\n\n"
         )
 
+    def parent_link(self, series: Series) -> str:
+        parent = self.a.parent_series(series.seriesid)
+        if parent is None:
+            return "None"
+        return f"<a href='viewseries.php?seriesid={parent.seriesid}'>{parent.title}</a>"
+
     _SERIES_TITLE = _crlf("""<div id="pagetitle">{title} by {author} </div>
 <div id="titleinfo"> [<a href="reviews.php?type=SE&amp;item={seriesid}">Reviews</a> - <a href="reviews.php?type=SE&amp;item={seriesid}">{reviews}</a>]</div>
 <div id="titleblock">
@@ -1110,7 +1213,7 @@ class Renderer:
 <span class="label">Categories:</span> {category}<br />
 <span class="label">Characters:</span> {characters}<br />
 {classifications}
-<span class="label">Parent Series:</span> None<br />
+<span class="label">Parent Series:</span> {parent}<br />
 <span class="label">Stories:</span> {numstories}<br />
 <span class="label">Series Type:</span> {seriestype}<br />
 <span class="label"><br />
@@ -1126,7 +1229,7 @@ class Renderer:
             inner = _fill(self._SERIES_TITLE, title="", author='<a href="viewuser.php?uid="></a>', seriesid=seriesid,
                           reviews="", summary="", category="None", characters="None",
                           classifications=cls + "<span class='label'>_CHALLENGES: </span> None<br />",
-                          numstories="", seriestype="")
+                          numstories="", seriestype="", parent="None")
             return self.frame(self.skinny(inner) + "\r\n" * 30, viewer)
         cats, chars, classes = self._series_story_union(series)
         catl = ", ".join(f"<a href='browse.php?type=categories&amp;catid={c}'>{self.a.categories[c].name}</a>"
@@ -1143,14 +1246,49 @@ class Renderer:
         inner = _fill(self._SERIES_TITLE, title=series.title, author=self.user_link(series.uid),
                       seriesid=seriesid, reviews=series.review_count, summary=series.summary, category=catl,
                       characters=charl, classifications=cls, numstories=len(series.sids),
-                      seriestype=series.series_type)
-        stories = [s for s in (self.a.story(sid) for sid in series.sids) if s and s.validated]
+                      seriestype=series.series_type, parent=self.parent_link(series))
+        # stories and sub-series share one inorder (viewseries.php: fanfiction_inseries)
+        items: list[Story | Series] = []
+        for kind, item_id in series.items():
+            if kind == "series" and item_id in self.a.series:
+                items.append(self.a.series[item_id])
+            elif kind == "story":
+                story = self.a.story(item_id)
+                if story and story.validated:
+                    items.append(story)
         listing = "\r\n\r\n"
-        for i, s in enumerate(stories[offset: offset + self.ipp]):
-            listing += self.story_block(s, i, viewer) + "\r\n\r\n"
-        links = self.pagelinks(f"viewseries.php?seriesid={seriesid}&amp;", len(stories), offset)
+        for i, item in enumerate(items[offset: offset + self.ipp]):
+            if isinstance(item, Series):
+                listing += self.series_block(item, i) + "\r\n\r\n"
+            else:
+                listing += self.story_block(item, i, viewer) + "\r\n\r\n"
+        links = self.pagelinks(f"viewseries.php?seriesid={seriesid}&amp;", len(items), offset)
         listing += (links + "\r\n") if links else "\r\n" * 20
         return self.frame(self.skinny(inner) + listing, viewer)
+
+    def challenges_listing(self, viewer: Viewer) -> str:
+        """browse.php?type=challenges as the challenges module writes it (browse_challenges.html):
+        one listbox per challenge, newest first, with its response count."""
+        blocks = ""
+        for i, chal in enumerate(sorted(self.a.challenges.values(), key=lambda c: -c.chalid)):
+            url = f"modules/challenges/challenges.php?chalid={chal.chalid}"
+            responses = sum(1 for s in self.a.listed_stories() if chal.chalid in s.challenges)
+            cats = ", ".join(f"<a href='browse.php?type=categories&amp;catid={c}'>{self.a.categories[c].name}</a>"
+                             for c in chal.catids) or "None"
+            chars = ", ".join(f"<a href='browse.php?type=characters&amp;charid={c}'>{self.a.characters[c].name}</a>"
+                              for c in chal.charids) or "None"
+            blocks += _crlf(
+                f'<div class="listbox {"odd" if i % 2 == 0 else "even"} clearfix">\n'
+                f'<div class="title"><a href="{url}">{chal.title}</a> by {self.user_link(chal.uid)} '
+                f'[<a href="{url}">Responses</a> - <a href="{url}">{responses}</a>] '
+                f'[<a href="contact.php?action=report&amp;url={url}">Report This</a>]</div>\n'
+                '<div class="content">\n'
+                f'<span class="label">Summary: </span>{chal.summary}<br />\n'
+                f'<span class="label">Categories:</span> {cats} <span class="label">Characters: </span>{chars}</div>\n'
+                "\n\n</div>\n")
+        inner = ("<div id='pagetitle'>Challenges</div><div class=\"respond\"><a href=\"modules/challenges/"
+                 "challenges.php?action=add\">Issue a challenge!</a></div>\r\n\r\n" + blocks)
+        return self.frame(self.skinny(inner), viewer, browse_js=True)
 
     def challenge_page(self, chalid: int | None, viewer: Viewer) -> str:
         chal = self.a.challenges.get(chalid) if chalid is not None else None

@@ -45,6 +45,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
+from .images import SAMPLE_IMAGES
 from .archive import ARCHIVE, Archive, sort_by_title, sort_by_update
 from .render import (
     ACCESSDENIED,
@@ -61,6 +62,7 @@ from .render import (
     not_found_page,
     php_empty,
 )
+from .variants import VARIANTS, AltRenderer, SiteVariant, encode, finish_page
 
 __all__ = ["Request", "RequestRecord", "Response", "SampleArchive", "Session", "main"]
 
@@ -188,16 +190,29 @@ class SampleArchive:
     chapter view adds one to the story's read count, as on a real site (off by default so
     that the ground truth does not drift; needs a mutable archive).
     ``cache_bytes``: budget of the rendered-page cache (0 disables it).
+    ``variant``: serve the archive as a customised site does (another skin, German labels, a
+    date format, UTF-8, the index first, no printable view, a sub-path with absolute https
+    links: :class:`~mirror.sample.variants.SiteVariant`); default: the stock install.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, items_per_page: int | None = None,
                  robots: bool = True, archive: Archive | None = None, count_reads: bool = False,
-                 cache_bytes: int = 64 << 20) -> None:
+                 cache_bytes: int = 64 << 20, variant: SiteVariant | None = None) -> None:
         self.host = host
         self.port = port
         self.archive = archive if archive is not None else ARCHIVE
+        self.variant = variant if variant is not None else SiteVariant()
+        self.prefix = self.variant.base_path
+        self.public_base = ""  # the site's own idea of its address (variant.public_scheme)
+        if self.variant.dateformat and self.variant.dateformat != self.archive.site.dateformat:
+            import dataclasses
+
+            self.archive = self.archive.copy()
+            self.archive.site = dataclasses.replace(self.archive.site, dateformat=self.variant.dateformat)
         self.items_per_page = items_per_page if items_per_page is not None else self.archive.site.items_per_page
         self.robots = robots
+        # images/<name> -> (bytes, Content-Type): mirror.sample.images; tests may add more
+        self.images: dict[str, tuple[bytes, str]] = dict(SAMPLE_IMAGES)
         if count_reads and self.archive.frozen:
             raise ValueError("count_reads needs a mutable archive (ARCHIVE.copy())")
         self.count_reads = count_reads
@@ -216,7 +231,8 @@ class SampleArchive:
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()  # wakes up handlers sleeping on a Response.delay
-        self.renderer = Renderer(self.archive, items_per_page=self.items_per_page)
+        renderer = AltRenderer if self.variant.skin == "alt" else Renderer
+        self.renderer = renderer(self.archive, items_per_page=self.items_per_page)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -228,8 +244,10 @@ class SampleArchive:
         self._stopping.clear()
         self._httpd = httpd
         self.port = httpd.server_address[1]
-        self.base_url = f"http://{self.host}:{self.port}{PREFIX}"
-        self.renderer.site_url = self.base_url.rstrip("/")
+        self.base_url = f"http://{self.host}:{self.port}{self.prefix}"
+        self.public_base = (f"{self.variant.public_scheme}://{self.host}:{self.port}{self.prefix}"
+                            if self.variant.public_scheme else self.base_url)
+        self.renderer.site_url = self.public_base.rstrip("/")
         with self._cache_lock:  # pages name the port (printable, RSS)
             self._cache.clear()
             self._cache_size = 0
@@ -322,13 +340,17 @@ class SampleArchive:
         path = req.path
         if path == "/robots.txt":
             if self.robots:
-                return Response(200, ROBOTS_TXT.encode("ascii"), "text/plain; charset=UTF-8")
+                robots = ROBOTS_TXT.replace(PREFIX, self.prefix)
+                return Response(200, robots.encode("ascii"), "text/plain; charset=UTF-8")
             return self._not_found(path)
-        if path == PREFIX.rstrip("/"):
-            return Response(301, b"", HTML_CONTENT_TYPE, [("Location", PREFIX)])
-        if not path.startswith(PREFIX):
+        if path == self.prefix.rstrip("/"):
+            return Response(301, b"", HTML_CONTENT_TYPE, [("Location", self.prefix)])
+        if not path.startswith(self.prefix):
             return self._not_found(path)
-        script = path[len(PREFIX):] or "index.php"
+        script = path[len(self.prefix):] or "index.php"
+        if script.startswith("images/"):
+            image = self.images.get(script[len("images/"):])
+            return Response(200, image[0], image[1]) if image else self._not_found(path)
         handler = _SCRIPTS.get(script)
         if handler is None:
             return self._not_found(path)
@@ -398,6 +420,9 @@ class SampleArchive:
                 session.uid = int(uid)
 
     def _html(self, page: str, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Response:
+        if self.variant != SiteVariant():
+            body = encode(finish_page(page, self.variant, self.public_base), self.variant)
+            return Response(status, body, HTML_CONTENT_TYPE, headers or [])
         return Response(status, encode_page(page), HTML_CONTENT_TYPE, headers or [])
 
     # -- scripts -------------------------------------------------------------------
@@ -434,9 +459,12 @@ class SampleArchive:
         if warning is not None:
             return self._html(self.renderer.gate_page(story, warning, viewer, printable=printable))
         assert story is not None
+        if printable and not self.variant.printable:  # switched off: the skin's error page
+            return self._html(self.renderer.error_page(viewer, ACCESSDENIED))
         if printable:
             return self._html(self.renderer.printable_page(story, chapter, viewer))
-        if not php_empty(g.get("index")):
+        if not php_empty(g.get("index")) or (self.variant.displayindex and chapter is None
+                                              and len(story.chapters) > 1):
             return self._html(self.renderer.index_page(story, textsize, viewer))
         page = self.renderer.chapter_page(story, chapter, textsize, viewer)
         if self.count_reads:
@@ -487,11 +515,12 @@ class SampleArchive:
             pagetitle = f'<div id="pagetitle">Titles{" - " + let if let else ""}</div>'
             alphabet_url = f"browse.php?{terms}&amp;"
         elif type_ == "categories":
-            if not catids:
-                rows = [f'<a href="browse.php?type=categories&amp;catid={c.catid}">{c.name}</a> '
-                        f"[{sum(1 for s in stories if c.catid in dict(s.categories))}]<br />\n"
-                        for c in a.categories.values()]
-                return self._html(r.simple_list_page(viewer, "<div id='pagetitle'>Categories</div>", rows))
+            if not catids:  # as eFiction 3.5 shows them: one <div> each, "[story count] description"
+                rows = "".join(f'<div> <a href="browse.php?type=categories&amp;catid={c.catid}">{c.name}</a> '
+                               f"[{sum(1 for s in stories if c.catid in dict(s.categories))}] {c.description}\n</div>"
+                               for c in a.categories.values())
+                inner = f'<div id="pagetitle">Categories</div><div id="columncontainer">{rows}</div>\r\n'
+                return self._html(r.frame(r.skinny(inner), viewer, browse_js=True))
             c = a.categories.get(catids[0])
             pagetitle = (f"<div id=\"pagetitle\"><a href='browse.php?type=categories&amp;catid={catids[0]}'>"
                          f"{c.name if c else ''}</a></div>")
@@ -534,9 +563,7 @@ class SampleArchive:
                 r.series_block(s, i) for i, s in enumerate(a.series.values()))
             return self._html(r.frame(r.skinny(inner), viewer, browse_js=True))
         elif type_ == "challenges":
-            rows = [f'<a href="modules/challenges/challenges.php?chalid={c.chalid}">{c.title}</a> by '
-                    f"{r.user_link(c.uid)}<br />\n" for c in a.challenges.values()]
-            return self._html(r.simple_list_page(viewer, "<div id='pagetitle'>Challenges</div>", rows))
+            return self._html(r.challenges_listing(viewer))
         else:
             return self._html(r.error_page(viewer, ERROR))
 
@@ -586,6 +613,17 @@ class SampleArchive:
         offset = int(g["offset"]) if is_number(g.get("offset")) else 0
         return self._html(self.renderer.viewseries_page(seriesid, offset, self._viewer(session)))
 
+    def _reviews_php(self, req: Request, session: Session) -> Response:
+        g = req.get
+        if g.get("action"):  # reviews.php?action=add: a form for members, never crawled
+            return self._html(self.renderer.error_page(self._viewer(session), NOTAUTHORIZED))
+        offset = int(g["offset"]) if is_number(g.get("offset")) else 0
+        chapid = int(g["chapid"]) if is_number(g.get("chapid")) else None
+        reviewid = int(g["reviewid"]) if is_number(g.get("reviewid")) else None
+        type_ = "SE" if g.get("type") == "SE" else "ST"
+        item = int(g["item"]) if is_number(g.get("item")) else 0
+        return self._html(self.renderer.reviews_page(type_, item, chapid, offset, self._viewer(session), reviewid))
+
     def _authors_php(self, req: Request, session: Session) -> Response:
         g = req.get
         list_ = "members" if g.get("action") == "list" else (g.get("list") or "authors")
@@ -599,6 +637,9 @@ class SampleArchive:
         return self._html(self.renderer.challenge_page(chalid, self._viewer(session)))
 
     def _rss_php(self, req: Request, session: Session) -> Response:
+        if self.variant != SiteVariant():
+            rss = finish_page(self.renderer.rss(), self.variant, self.public_base, rss=True)
+            return Response(200, encode(rss, self.variant), "application/rss+xml")
         return Response(200, encode_page(self.renderer.rss()), "application/rss+xml")
 
     def _user_php(self, req: Request, session: Session) -> Response:
@@ -652,6 +693,7 @@ _SCRIPTS = {
     "viewuser.php": SampleArchive._viewuser_php,
     "viewseries.php": SampleArchive._viewseries_php,
     "authors.php": SampleArchive._authors_php,
+    "reviews.php": SampleArchive._reviews_php,
     "rss.php": SampleArchive._rss_php,
     "user.php": SampleArchive._user_php,
     "modules/challenges/challenges.php": SampleArchive._challenges_php,
@@ -728,10 +770,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--generate", type=int, metavar="N", default=None,
                    help="serve a generated archive of N stories instead of the sample")
     p.add_argument("--seed", type=int, default=0, help="seed of --generate (default 0)")
+    p.add_argument("--variant", choices=sorted(VARIANTS), default=None,
+                   help="serve a customised site (mirror/sample/variants.py) instead of the stock one")
     args = p.parse_args(argv)
     archive = Archive.generated(args.generate, seed=args.seed) if args.generate else None
     site = SampleArchive(args.host, args.port, items_per_page=args.items_per_page, robots=not args.no_robots,
-                         archive=archive)
+                         archive=archive, variant=VARIANTS[args.variant] if args.variant else None)
     site.start()
     print(site.base_url, flush=True)
     try:

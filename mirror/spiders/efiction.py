@@ -7,10 +7,17 @@ request per missing chapter.  Rating gates are passed within the PHP session by
 adding the gate's own parameters (``warning=<rid>``, ``ageconsent=ok``) to the
 URL.  With credentials it logs in first, so members-only stories are read too.
 Extraction happens in the item pipelines, from the saved pages.
+
+Series: a full crawl reads ``browse.php?type=series`` and every series it meets (in the
+listings, the series listing, or as a sub-series), each once, its pages one after the other,
+and yields them as one :class:`SeriesPages`.  A re-sync reads only the series of new and changed
+stories (as listed now and as stored), new sub-series, and series never read: a reorder that
+changes no story is seen by ``--full`` only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,10 +27,17 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
 from mirror import signals, urls
-from mirror.items import Page, StoryPages
-from mirror.parsing.efiction import (ParseError, detect_gate, index_chapter_numbers, looks_like_efiction,
+from mirror.items import REVIEW_SERIES, REVIEW_STORY, AuthorPages, ChallengePages, Page, ReviewPages, SeriesPages, StoryPages
+from mirror.parsing.efiction import (ParseError, StoryUnavailable, detect_gate, index_chapter_numbers, looks_like_efiction,
                                      parse_listing, printable_chapter_numbers)
-from mirror.profiles import credentials, find_profile
+from mirror.parsing.challenges import ChallengeUnavailable, parse_challenge_listing, parse_challenge_page
+from mirror.items import TAXONOMY_PARTS, TaxonomyPages
+from mirror.parsing import taxonomy as taxonomy_parsing
+from mirror.parsing.reviews import parse_reviews_page, reviews_url
+from mirror.parsing.series import SeriesUnavailable, parse_series_listing, parse_series_page
+from mirror.parsing.dates import DEFAULT_FORMAT, infer_date_format
+from mirror.parsing.efiction import listing_dates
+from mirror.profiles import credentials, find_profile, get_profile
 from mirror.sync import fingerprint
 
 LOGIN_FAILED = "the login failed"
@@ -32,8 +46,11 @@ LOGIN_FAILED = "the login failed"
 def to_page(response: Response, kind: str) -> Page:
     headers = {key.decode("latin-1"): [v.decode("latin-1") for v in values]
                for key, values in response.headers.items()}
+    # the WARC capture middleware (``--warc``) says where it kept this response
+    request = response.request
+    warc = request.meta.get("mirror_warc") if request is not None else None
     return Page(url=response.url, status=response.status, headers=headers,
-                body=response.body, kind=kind)
+                body=response.body, kind=kind, warc=dict(warc) if warc else None)
 
 
 def _offset(url: str) -> int:
@@ -50,6 +67,8 @@ def failure_reason(failure) -> str:
 
 class EfictionSpider(scrapy.Spider):
     name = "efiction"
+    profile = None  # the site profile (mirror.profiles.Profile), set by from_crawler
+    pass_gates = True  # the profile's pass_age_gates
 
     def __init__(self, url: str | None = None, date_format: str | None = None,
                  encoding: str | None = None, *args: Any, **kwargs: Any):
@@ -65,18 +84,36 @@ class EfictionSpider(scrapy.Spider):
         self.skip_story_ids: set[int] = set()  # done by an interrupted run: set when resuming
         self.login_problem: str | None = None
         self.listing_complete = False  # True once every listing page was read
+        self.series_seen: set[int] = set()  # series whose pages were requested in this run
+        self.reviews_seen: set[tuple[str, int]] = set()  # items whose reviews were requested
+        self.authors_seen: set[int] = set()  # members whose profile was requested
+        self.challenges_seen: dict[int, ChallengePages] = {}  # challenges requested, their captures
+        self.taxonomy_capture: TaxonomyPages | None = None  # the browse pages being read
+        self.taxonomy_pending = 0  # taxonomy requests in flight: the capture is yielded at 0
+        self.taxonomy_parts: set[str] = set()  # parts requested in this run
+        self.taxonomy_urls: set[str] = set()  # taxonomy pages requested in this run
+        self.gated_story: dict[int, int] = {}  # rid -> a listed story behind its warning gate
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        profile = find_profile(spider.base_url, settings.get("MIRROR_CONFIG_DIR"))
+        profile = (get_profile(settings.get("MIRROR_PROFILE"), settings.get("MIRROR_CONFIG_DIR"))
+                   if settings.get("MIRROR_PROFILE") else find_profile(spider.base_url, settings.get("MIRROR_CONFIG_DIR")))
         spider.date_format = (spider._date_format or (profile.date_format if profile else None)
                               or settings.get("MIRROR_DATE_FORMAT", "d/m/y"))
         spider.encoding = (spider._encoding or (profile.encoding if profile else None)
                            or settings.get("MIRROR_ENCODING"))
-        spider.use_printable = settings.getbool("MIRROR_PRINTABLE", True)
+        # the printable view: one request for every chapter, unless the site switched it off
+        spider.use_printable = settings.getbool("MIRROR_PRINTABLE", True) and (
+            profile.printable if profile else True)
+        spider.fetch_series = settings.getbool("MIRROR_SERIES", True)
+        spider.fetch_reviews = settings.getbool("MIRROR_REVIEWS", True)
+        spider.fetch_authors = settings.getbool("MIRROR_AUTHORS", True)
+        spider.fetch_challenges = settings.getbool("MIRROR_CHALLENGES", True)
+        spider.fetch_taxonomy = settings.getbool("MIRROR_TAXONOMY", True)
         spider.profile = profile
+        spider.pass_gates = profile.pass_age_gates if profile else True
         # Kept on the spider only: never in settings, stats, logs or the database.
         spider._credentials = credentials(spider.base_url, profile)
         return spider
@@ -133,6 +170,8 @@ class EfictionSpider(scrapy.Spider):
     def parse_listing(self, response: Response, first: bool = False) -> Iterator[scrapy.Request]:
         self.crawler.stats.inc_value("mirror/requests/listing")
         page = to_page(response, "listing")
+        if self.date_format == "auto":  # the profile says "auto", or there is none: infer it
+            self._infer_date_format(page)
         listing = parse_listing(page, self.base_url, self.date_format, self.encoding)
         if first and not listing.entries and not looks_like_efiction(page):
             self.crawler.stats.set_value("mirror/not_efiction", response.url)
@@ -141,33 +180,86 @@ class EfictionSpider(scrapy.Spider):
         plan = getattr(self, "sync_plan", None)
         if first and self.resync:
             yield from self._retries(plan.retry - {e.story_id for e in listing.entries})
+            yield from self._series_requests(plan.unfetched_series)  # never read (or failed) before
+            yield from self._author_requests(sorted(plan.unprofiled_authors))  # never read before
+            yield from self._challenge_requests(sorted(plan.unfetched_challenges))  # never read before
+            yield from self._taxonomy_requests(set(TAXONOMY_PARTS) - plan.taxonomy_parts)  # never read before
+        elif first and self.fetch_series:
+            # also finds series whose stories are all members-only (no story shows them to guests)
+            yield scrapy.Request(urls.build(self.base_url, "browse.php", type="series", offset=0),
+                                 callback=self.parse_series_listing, errback=self.series_listing_failed,
+                                 priority=-1)
+        if first and not self.resync and self.fetch_challenges:
+            # the challenges module's list (the module may be missing: a 404 is then only counted)
+            yield scrapy.Request(urls.build(self.base_url, "browse.php", type="challenges", offset=0),
+                                 callback=self.parse_challenge_listing, errback=self.challenge_listing_failed,
+                                 priority=-1)
+        if first and not self.resync:  # a full crawl reads the whole taxonomy
+            yield from self._taxonomy_requests(set(TAXONOMY_PARTS))
+        taxonomy_wanted: set[str] = set()
+        series_wanted: list[int] = []
+        challenges_wanted: list[int] = []
+        stored_reviews = plan.review_counts if plan is not None else {}
+        profiled = plan.profiled_authors if plan is not None else set()
         for entry in listing.entries:
             if entry.story_id in self.seen:
                 continue
             self.seen.add(entry.story_id)
             self.crawler.stats.inc_value("mirror/stories/discovered")
+            listed_reviews = entry.story.review_count or 0
+            if entry.gate.get("warning", "").isdigit():  # its gate shows the rating's warning text
+                self.gated_story.setdefault(int(entry.gate["warning"]), entry.story_id)
             if entry.story_id in self.skip_story_ids:
                 self.crawler.stats.inc_value("mirror/stories/skipped_resumed")
+                # done by the interrupted run: its reviews and authors only if not stored yet
+                if listed_reviews != stored_reviews.get(entry.story_id, 0):
+                    yield from self._review_requests(REVIEW_STORY, entry.story_id, listed_reviews)
+                yield from self._author_requests([a.id for a in entry.story.authors if a.id not in profiled])
                 continue
             if self.resync and plan.known.get(entry.story_id) == fingerprint(entry.story):
                 unchanged[entry.story_id] = (entry.story.read_count, entry.story.review_count)
+                if listed_reviews != stored_reviews.get(entry.story_id, 0):  # reviews came or went
+                    yield from self._review_requests(REVIEW_STORY, entry.story_id, listed_reviews)
                 # newest first: past an unchanged story older than the last sync, all are older
                 past |= plan.floor is not None and entry.story.updated is not None \
                     and entry.story.updated < plan.floor
                 continue
+            if not self._profile_allows(urls.index_url(self.base_url, entry.story_id)):
+                self.crawler.stats.inc_value("mirror/stories/excluded_by_profile")
+                continue
             fresh.append(entry.story_id)
+            # a new or changed story: its series now, and before (it may have left one)
+            series_wanted += [s.id for s in entry.story.series]
+            series_wanted += list(plan.series_of.get(entry.story_id, ())) if self.resync else []
+            # and its challenges, now and before (it may have been taken off one)
+            challenges_wanted += [c.id for c in entry.story.challenges if c.id is not None]
+            challenges_wanted += list(plan.challenges_of.get(entry.story_id, ())) if self.resync else []
+            if self.resync:  # a category, character, rating or class not stored: read that part again
+                taxonomy_wanted |= plan.taxonomy_unknown(entry.story)
             capture = StoryPages(site=self.base_url, story_id=entry.story_id,
                                  listing=page if entry.members_only else None,
                                  date_format=self.date_format, login_problem=self.login_problem)
-            yield self._story_request(urls.index_url(self.base_url, entry.story_id, entry.gate),
-                                      self.parse_index, capture, gate=entry.gate,
+            gate = entry.gate if self.pass_gates else {}  # the profile may say: do not pass gates
+            yield self._story_request(urls.index_url(self.base_url, entry.story_id, gate),
+                                      self.parse_index, capture, gate=gate,
                                       chapters=entry.story.chapter_count)
+            # after the story pages (lower priority): its reviews, its authors' profiles
+            if listed_reviews > 0 or stored_reviews.get(entry.story_id, 0):
+                yield from self._review_requests(REVIEW_STORY, entry.story_id, listed_reviews)
+            yield from self._author_requests([a.id for a in entry.story.authors])
         self.crawler.signals.send_catch_log(signals.stories_discovered, story_ids=fresh)
+        if not self.resync:  # a full crawl reads every series it meets (stories skipped on resume too)
+            series_wanted += [s.id for e in listing.entries for s in e.story.series]
+        yield from self._series_requests(series_wanted)
+        if not self.resync:  # a full crawl reads every challenge it meets
+            challenges_wanted += [c.id for e in listing.entries for c in e.story.challenges if c.id is not None]
+        yield from self._challenge_requests(challenges_wanted)
+        yield from self._taxonomy_requests(taxonomy_wanted)
         if unchanged:
             self.crawler.stats.inc_value("mirror/stories/unchanged", len(unchanged))
             self.crawler.stats.inc_value("mirror/stories/unchanged_not_fetched", len(unchanged))
             self.crawler.signals.send_catch_log(signals.stories_unchanged, counts=unchanged)
-        pages = [u for u in listing.page_urls if urls.is_allowed(u, self.base_url)]
+        pages = [u for u in listing.page_urls if urls.is_allowed(u, self.base_url) and self._profile_allows(u)]
         if self.resync:
             # one page at a time, newest first, until a page shows an unchanged story updated
             # before the last sync (less the margin): everything after it is older still
@@ -195,12 +287,230 @@ class EfictionSpider(scrapy.Spider):
             yield self._story_request(urls.index_url(self.base_url, sid), self.parse_index, capture,
                                       gate={}, chapters=None)
 
+    def _profile_allows(self, url: str) -> bool:
+        return self.profile is None or self.profile.allows(url)
+
+    def _infer_date_format(self, page: Page) -> None:
+        """Read the site's date format off the first listing page's dates (pure inference)."""
+        samples, pairs = listing_dates(page, self.base_url, self.encoding)
+        language = self.profile.language if self.profile else None
+        guess = infer_date_format(samples, ordered_pairs=pairs, language=language, today=dt.date.today())
+        self.date_format = guess.format or DEFAULT_FORMAT
+        self.crawler.stats.set_value("mirror/date_format", self.date_format)
+        if guess.format is None:
+            self.logger.warning("could not infer the date format from %s (%s): using %s; set date_format "
+                                "in the site profile", page.url, "; ".join(guess.evidence), DEFAULT_FORMAT)
+        elif not guess.certain:
+            self.logger.warning("date format: %s is a guess (%s); `mirror probe %s` or date_format in the "
+                                "site profile settles it", guess.format, "; ".join(guess.evidence), self.base_url)
+        else:
+            self.logger.info("date format: %s (%s)", guess.format, "; ".join(guess.evidence))
+
     def listing_failed(self, failure):
         self.listing_complete = False
         self.crawler.stats.inc_value("mirror/listing/failed")
         self._failure("listing", failure.request.url, failure)
         self.logger.error("could not read the story listing %s: %s", failure.request.url,
                           failure_reason(failure))
+
+    # --- series (viewseries.php): each series once per run, its pages one after the other ---
+
+    def _series_requests(self, series_ids) -> Iterator[scrapy.Request]:
+        if not self.fetch_series:
+            return
+        for seriesid in series_ids:
+            if seriesid in self.series_seen or not self._profile_allows(urls.series_url(self.base_url, seriesid)):
+                continue
+            self.series_seen.add(seriesid)
+            self.crawler.stats.inc_value("mirror/series/requested")
+            capture = SeriesPages(site=self.base_url, series_id=seriesid, date_format=self.date_format)
+            yield self._series_page_request(capture, 0)
+
+    def _series_page_request(self, capture: SeriesPages, offset: int) -> scrapy.Request:
+        # the first page as every link on the site names it; later ones by their offset
+        url = (urls.build(self.base_url, "viewseries.php", seriesid=capture.series_id, offset=offset)
+               if offset else urls.series_url(self.base_url, capture.series_id))
+        # after the stories: series pages never hold up the story crawl
+        return scrapy.Request(url, callback=self.parse_series, errback=self.series_failed,
+                              cb_kwargs={"capture": capture}, dont_filter=True, priority=-1)
+
+    def parse_series_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        self.crawler.stats.inc_value("mirror/requests/series_listing")
+        listing = parse_series_listing(to_page(response, "series_listing"), self.encoding)
+        yield from self._series_requests(listing.series_ids)
+        for url in listing.page_urls:
+            if urls.is_allowed(url, self.base_url) and self._profile_allows(url):
+                yield scrapy.Request(url, callback=self.parse_series_listing,
+                                     errback=self.series_listing_failed, priority=-1)
+
+    def series_listing_failed(self, failure):
+        self.crawler.stats.inc_value("mirror/series/listing_failed")
+        self._failure("series_listing", failure.request.url, failure)
+        self.logger.warning("could not read the series listing %s: %s", failure.request.url,
+                            failure_reason(failure))
+
+    def _paged(self, response: Response, capture, kind: str, stat: str, parse,
+               unavailable: type[Exception], next_request, on_page=None):
+        """One page of a paginated record (series, review list, challenge): kept; then what the
+        page asks for (``on_page``), and the next page in offset order, one page at a time (the
+        page links show a window of pages), or the capture once the last one is read.  An
+        unreadable page ends it: the pipeline drops the capture, with the reason."""
+        page = to_page(response, kind)
+        capture.pages.append(page)
+        capture.requests += 1
+        self.crawler.stats.inc_value(f"mirror/requests/{stat}")
+        try:
+            shown = parse(page, self.base_url, self.date_format, self.encoding)
+        except (ParseError, unavailable):
+            yield capture
+            return
+        if on_page is not None:
+            yield from on_page(shown)
+        here = _offset(response.url)
+        later = sorted({_offset(u) for u in shown.page_urls if _offset(u) > here})
+        yield next_request(capture, later[0]) if later else capture
+
+    def parse_series(self, response: Response, capture: SeriesPages):
+        yield from self._paged(response, capture, "series", "series", parse_series_page, SeriesUnavailable,
+                               self._series_page_request, lambda shown: self._series_found(capture, shown))
+
+    def _series_found(self, capture: SeriesPages, shown):
+        children = [e.series_id for e in shown.entries if e.series_id is not None]
+        if shown.offset == 0:  # the series' own reviews (type=SE), after the stories
+            plan = getattr(self, "sync_plan", None)
+            stored = plan.series_review_counts.get(capture.series_id, 0) if plan is not None else 0
+            listed = shown.review_count or 0
+            if (listed != stored) if self.resync else (listed > 0 or stored):
+                yield from self._review_requests(REVIEW_SERIES, capture.series_id, shown.review_count)
+        if self.resync:  # a re-sync reads a sub-series only when it has never been read
+            children = [c for c in children if c not in getattr(self, "sync_plan").fetched_series]
+        yield from self._series_requests(children)
+
+    def series_failed(self, failure):
+        capture: SeriesPages = failure.request.cb_kwargs["capture"]
+        capture.requests += 1
+        capture.failures.append((failure.request.url, failure_reason(failure)))
+        self.crawler.stats.inc_value("mirror/series/failed")
+        self._failure("series", failure.request.url, failure, series_id=capture.series_id)
+        self.logger.warning("series %s: %s failed after retries: %s", capture.series_id,
+                            failure.request.url, failure_reason(failure))
+        if capture.pages:  # stored without its order (the order stored before is kept)
+            yield capture
+
+    # --- challenges (modules/challenges/challenges.php): each once per run, after the stories
+    # (priority -2: after the challenges listing, -1, which adds the response counts) ---
+
+    def _challenge_requests(self, chalids, counts: dict[int, int] | None = None) -> Iterator[scrapy.Request]:
+        if not self.fetch_challenges:
+            return
+        for chalid in chalids:
+            if chalid in self.challenges_seen:  # named by a story first: the listing adds its count
+                if counts and chalid in counts:
+                    self.challenges_seen[chalid].listed_count = counts[chalid]
+                continue
+            if not self._profile_allows(urls.challenge_url(self.base_url, chalid)):
+                continue
+            capture = ChallengePages(site=self.base_url, challenge_id=chalid, date_format=self.date_format,
+                                     listed_count=(counts or {}).get(chalid))
+            self.challenges_seen[chalid] = capture
+            self.crawler.stats.inc_value("mirror/challenges/requested")
+            yield self._challenge_page_request(capture, 0)
+
+    def _challenge_page_request(self, capture: ChallengePages, offset: int) -> scrapy.Request:
+        return scrapy.Request(urls.challenge_url(self.base_url, capture.challenge_id, offset),
+                              callback=self.parse_challenge, errback=self.challenge_failed,
+                              cb_kwargs={"capture": capture}, dont_filter=True, priority=-2)
+
+    def parse_challenge_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        self.crawler.stats.inc_value("mirror/requests/challenge_listing")
+        listing = parse_challenge_listing(to_page(response, "challenge_listing"), self.encoding)
+        yield from self._challenge_requests(listing.challenge_ids, listing.response_counts)
+        for url in listing.page_urls:
+            if urls.is_allowed(url, self.base_url) and self._profile_allows(url):
+                yield scrapy.Request(url, callback=self.parse_challenge_listing,
+                                     errback=self.challenge_listing_failed, priority=-1)
+
+    def challenge_listing_failed(self, failure):
+        self.crawler.stats.inc_value("mirror/challenges/listing_failed")
+        self._failure("challenge_listing", failure.request.url, failure)
+        self.logger.warning("could not read the challenges listing %s: %s", failure.request.url,
+                            failure_reason(failure))
+
+    def parse_challenge(self, response: Response, capture: ChallengePages):
+        yield from self._paged(response, capture, "challenge", "challenges", parse_challenge_page,
+                               ChallengeUnavailable, self._challenge_page_request)
+
+    def challenge_failed(self, failure):
+        capture: ChallengePages = failure.request.cb_kwargs["capture"]
+        capture.requests += 1
+        capture.failures.append((failure.request.url, failure_reason(failure)))
+        self.crawler.stats.inc_value("mirror/challenges/failed")
+        self._failure("challenge", failure.request.url, failure, challenge_id=capture.challenge_id)
+        self.logger.warning("challenge %s: %s failed after retries: %s", capture.challenge_id,
+                            failure.request.url, failure_reason(failure))
+        if capture.pages:  # stored without its responses' order (the stored one is kept)
+            yield capture
+
+    # --- reviews (reviews.php) and author profiles (viewuser.php): after the stories ---
+
+    def _review_requests(self, item_type: str, item_id: int, listed: int | None) -> Iterator[scrapy.Request]:
+        if not self.fetch_reviews or (item_type, item_id) in self.reviews_seen:
+            return
+        url = reviews_url(self.base_url, item_type, item_id)
+        if not self._profile_allows(url):
+            return
+        self.reviews_seen.add((item_type, item_id))
+        self.crawler.stats.inc_value("mirror/reviews/requested")
+        capture = ReviewPages(site=self.base_url, item_type=item_type, item_id=item_id,
+                              date_format=self.date_format, listed_count=listed)
+        yield self._review_page_request(capture, 0)
+
+    def _review_page_request(self, capture: ReviewPages, offset: int) -> scrapy.Request:
+        return scrapy.Request(reviews_url(self.base_url, capture.item_type, capture.item_id, offset),
+                              callback=self.parse_reviews, errback=self.reviews_failed,
+                              cb_kwargs={"capture": capture}, dont_filter=True, priority=-2)
+
+    def parse_reviews(self, response: Response, capture: ReviewPages):
+        yield from self._paged(response, capture, "reviews", "reviews", parse_reviews_page, StoryUnavailable,
+                               self._review_page_request)
+
+    def reviews_failed(self, failure):
+        capture: ReviewPages = failure.request.cb_kwargs["capture"]
+        capture.requests += 1
+        capture.failures.append((failure.request.url, failure_reason(failure)))
+        self.crawler.stats.inc_value("mirror/reviews/failed")
+        self._failure("reviews", failure.request.url, failure, item_type=capture.item_type,
+                      item_id=capture.item_id)
+        self.logger.warning("reviews of %s %s: %s failed after retries: %s", capture.item_type,
+                            capture.item_id, failure.request.url, failure_reason(failure))
+        if capture.pages:  # stored as read; nothing is marked gone
+            yield capture
+
+    def _author_requests(self, uids) -> Iterator[scrapy.Request]:
+        if not self.fetch_authors:
+            return
+        for uid in uids:
+            url = urls.author_url(self.base_url, uid)
+            if uid in self.authors_seen or not self._profile_allows(url):
+                continue
+            self.authors_seen.add(uid)
+            self.crawler.stats.inc_value("mirror/authors/requested")
+            capture = AuthorPages(site=self.base_url, author_id=uid, date_format=self.date_format)
+            yield scrapy.Request(url, callback=self.parse_author, errback=self.author_failed,
+                                 cb_kwargs={"capture": capture}, dont_filter=True, priority=-2)
+
+    def parse_author(self, response: Response, capture: AuthorPages):
+        capture.pages.append(to_page(response, "author"))
+        capture.requests += 1
+        self.crawler.stats.inc_value("mirror/requests/authors")
+        yield capture
+
+    def author_failed(self, failure):
+        capture: AuthorPages = failure.request.cb_kwargs["capture"]
+        self.crawler.stats.inc_value("mirror/authors/failed")
+        self._failure("author", failure.request.url, failure, author_id=capture.author_id)
+        self.logger.warning("profile of author %s: %s failed after retries: %s", capture.author_id,
+                            failure.request.url, failure_reason(failure))
 
     # --- one story ---
 
@@ -227,7 +537,7 @@ class EfictionSpider(scrapy.Spider):
         except ParseError:  # e.g. still empty after retries: the pipeline drops it, with the reason
             yield capture
             return
-        if shown is not None and shown.params and not (shown.params.items() <= gate.items()):
+        if shown is not None and shown.params and not (shown.params.items() <= gate.items()) and self.pass_gates:
             # A gate the listing did not announce: pass it once, in this session.
             gate = {**gate, **shown.params}
             yield self._story_request(urls.index_url(self.base_url, capture.story_id, gate),
@@ -301,6 +611,75 @@ class EfictionSpider(scrapy.Spider):
         self._failure("story", request.url, failure, story_id=capture.story_id)
         self.crawler.signals.send_catch_log(signals.story_failed, story_id=capture.story_id,
                                             reason=f"{request.url}: {reason}")
+
+    # --- taxonomy (the browse pages: class types, the category tree, characters, ratings and
+    # their warning texts, classes): each part once per run, after everything else (priority -3);
+    # the capture is yielded when its last request is answered ---
+
+    _TAXONOMY_START = {"categories": {"type": "categories"}, "characters": {"type": "characters"},
+                       "ratings": {"type": "ratings"}, "classes": {}}
+
+    def _taxonomy_requests(self, parts) -> Iterator[scrapy.Request]:
+        if not self.fetch_taxonomy:
+            return
+        for part in sorted(set(parts) - self.taxonomy_parts):
+            self.taxonomy_parts.add(part)
+            if self.taxonomy_capture is None:
+                self.taxonomy_capture = TaxonomyPages(site=self.base_url)
+            self.taxonomy_capture.parts.append(part)
+            self.crawler.stats.inc_value("mirror/taxonomy/requested")
+            yield from self._taxonomy_page_request(urls.build(self.base_url, "browse.php",
+                                                              **self._TAXONOMY_START[part]))
+
+    def _taxonomy_page_request(self, url: str, **meta: Any) -> Iterator[scrapy.Request]:
+        if url in self.taxonomy_urls or not self._profile_allows(url):
+            return
+        self.taxonomy_urls.add(url)
+        self.taxonomy_pending += 1
+        yield scrapy.Request(url, callback=self.parse_taxonomy, errback=self.taxonomy_failed,
+                             cb_kwargs={"capture": self.taxonomy_capture}, dont_filter=True, priority=-3, meta=meta)
+
+    def parse_taxonomy(self, response: Response, capture: TaxonomyPages):
+        page = to_page(response, "taxonomy")
+        capture.pages.append(page)
+        capture.requests += 1
+        self.crawler.stats.inc_value("mirror/requests/taxonomy")
+        kind = taxonomy_parsing.page_type(response.url)
+        later: list[str] = []
+        try:
+            if kind == "menu":  # the class types: each one's list of classes
+                later = [urls.build(self.base_url, "browse.php", type="class", type_id=t.id)
+                         for t in taxonomy_parsing.parse_browse_menu(page, self.encoding)]
+            elif kind == "categories":  # each category's page lists its subcategories
+                later = [urls.build(self.base_url, "browse.php", type="categories", catid=c.id)
+                         for c in taxonomy_parsing.parse_categories_page(page, self.encoding).children]
+            elif kind in ("characters", "ratings", "class"):
+                later = taxonomy_parsing.parse_name_list(page, self.encoding).page_urls
+        except ParseError:  # the pipeline records it (the part is then partial)
+            later = []
+        for url in later:
+            if urls.is_allowed(url, self.base_url):
+                yield from self._taxonomy_page_request(url)
+        if kind == "ratings":  # a story behind each warning gate, in a session that never passed it
+            for rid, sid in sorted(self.gated_story.items()):
+                yield from self._taxonomy_page_request(urls.build(self.base_url, "viewstory.php", sid=sid),
+                                                       cookiejar="taxonomy-gates")
+        yield from self._taxonomy_done(capture)
+
+    def taxonomy_failed(self, failure):
+        capture: TaxonomyPages = failure.request.cb_kwargs["capture"]
+        capture.requests += 1
+        capture.failures.append((failure.request.url, failure_reason(failure)))
+        self.crawler.stats.inc_value("mirror/taxonomy/failed")
+        self._failure("taxonomy", failure.request.url, failure)
+        self.logger.warning("taxonomy page %s failed after retries: %s", failure.request.url, failure_reason(failure))
+        yield from self._taxonomy_done(capture)
+
+    def _taxonomy_done(self, capture: TaxonomyPages) -> Iterator[TaxonomyPages]:
+        self.taxonomy_pending -= 1
+        if self.taxonomy_pending == 0 and capture is self.taxonomy_capture:
+            self.taxonomy_capture = None  # parts asked for later get a capture of their own
+            yield capture
 
     def _failure(self, what: str, url: str, failure, **fields: Any) -> None:
         failures = self.crawler.stats.get_value("mirror/failures") or []

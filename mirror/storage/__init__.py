@@ -10,6 +10,10 @@ Typical use::
 """
 
 from .models import (
+    ChallengeRow,
+    ChallengeVersionRow,
+    AuthorProfileRow,
+    AuthorProfileVersionRow,
     AuthorRow,
     Base,
     ChapterAuthorRow,
@@ -18,12 +22,16 @@ from .models import (
     CrawlRun,
     CrawlStory,
     NAMING_CONVENTION,
+    ReviewRow,
+    ReviewVersionRow,
+    SeriesItemRow,
     SeriesRow,
     SiteRow,
     StoryAuthorRow,
     StoryEventRow,
     StoryRow,
     StorySeriesRow,
+    StorySourceRow,
     StoryVersionRow,
     TABLE_NAMES,
     UTCDateTime,
@@ -46,6 +54,8 @@ from .store import (
 )
 
 __all__ = [
+    "ChallengeRow",
+    "ChallengeVersionRow",
     "AuthorRow",
     "Base",
     "ChapterAuthorRow",
@@ -57,7 +67,9 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "NAMING_CONVENTION",
     "RUN_COUNTERS",
+    "SeriesItemRow",
     "SeriesRow",
+    "StorySourceRow",
     "SiteRow",
     "SUPPORTED_BACKENDS",
     "StorageError",

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -116,7 +117,12 @@ class AuthorRow(Base):
 
 
 class SeriesRow(Base):
-    """A series on one site (``series_id`` is eFiction's ``seriesid``)."""
+    """A series on one site (``series_id`` is eFiction's ``seriesid``).
+
+    A story's series links create the row with its title and URL; the columns after ``url``
+    come from the series' own page (``viewseries.php``) and stay NULL until it was read
+    (``last_fetched``).  ``parent_series_id`` is the parent's ``seriesid`` on the same site.
+    """
 
     __tablename__ = "series"
     __table_args__ = (UniqueConstraint("site_id", "series_id"),)
@@ -126,6 +132,36 @@ class SeriesRow(Base):
     series_id: Mapped[int] = mapped_column(Integer)
     title: Mapped[str]
     url: Mapped[str]
+    owner_author_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("authors.id", ondelete="SET NULL"), default=None)
+    summary_html: Mapped[str | None] = mapped_column(default=None)
+    categories: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    characters: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    classes: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    series_type: Mapped[str | None] = mapped_column(String(32), default=None)
+    parent_series_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    story_count: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_fetched: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class SeriesItemRow(Base):
+    """One item of a series in the site's order (eFiction's ``inorder``, counting stories and
+    sub-series together; ``position`` is 1-based): a story (``story_id``, eFiction's ``sid``)
+    or a sub-series (``child_series_id``, its ``seriesid``).  Replaced whole when the series'
+    pages are stored."""
+
+    __tablename__ = "series_items"
+    __table_args__ = (
+        Index(None, "story_id"),
+        CheckConstraint("(story_id IS NULL) <> (child_series_id IS NULL)", name="one_kind"),
+    )
+
+    series_pk: Mapped[int] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    child_series_id: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class StoryRow(Base):
@@ -213,6 +249,26 @@ class StorySeriesRow(Base):
     series: Mapped[SeriesRow] = relationship(lazy="joined", innerjoin=True)
 
 
+class StorySourceRow(Base):
+    """A page the story's latest fetch read, in fetch order, and where its raw response is kept
+    in the WARC files: what ``mirror reparse`` and ``mirror verify`` read instead of the site."""
+
+    __tablename__ = "story_sources"
+
+    story_pk: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str]
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[int] = mapped_column(Integer)
+    warc_filename: Mapped[str | None] = mapped_column(String(255))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str | None] = mapped_column(String(100))
+    fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class ChapterRow(Base):
     """One chapter; ``number`` is the 1-based position (eFiction's ``inorder``)."""
 
@@ -229,6 +285,10 @@ class ChapterRow(Base):
     end_notes_html: Mapped[str]
     text_html: Mapped[str]
     source_url: Mapped[str]
+    # The WARC record holding the response this text was read from (``--warc`` crawls): file
+    # name within the WARC folder and byte offset of the record; None without a capture.
+    warc_filename: Mapped[str | None] = mapped_column(String(255), default=None)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
     author_links: Mapped[list[ChapterAuthorRow]] = relationship(
         order_by="ChapterAuthorRow.position", cascade="all, delete-orphan", passive_deletes=True
@@ -357,6 +417,176 @@ class CrawlStory(Base):
     state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+
+class ReviewRow(Base):
+    """A reader's review of a story (``item_type`` "ST") or series ("SE"), keyed by the site's
+    ``reviewid``.  The row holds the latest version; every distinct text/response/score is kept
+    in ``review_versions``.  ``posted`` is the site's local time as shown (naive, like the page).
+    ``removed_at``: a complete re-read of the item no longer showed it (the row stays)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("site_id", "review_id"), Index(None, "site_id", "item_type", "item_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    review_id: Mapped[int] = mapped_column(Integer)
+    item_type: Mapped[str] = mapped_column(String(2))
+    item_id: Mapped[int] = mapped_column(Integer)
+    reviewer_uid: Mapped[int | None] = mapped_column(Integer)
+    reviewer_name: Mapped[str]
+    signed: Mapped[bool] = mapped_column(Boolean)
+    chapter_title: Mapped[str | None]
+    chapter_number: Mapped[int | None] = mapped_column(Integer)
+    chapter_id: Mapped[int | None] = mapped_column(Integer)
+    date_display: Mapped[str]
+    posted: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    score: Mapped[int | None] = mapped_column(Integer)
+    text_html: Mapped[str]
+    rating_only: Mapped[bool] = mapped_column(Boolean)
+    response_html: Mapped[str]
+    source_url: Mapped[str]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_fetched: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_changed: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class ReviewVersionRow(Base):
+    """One distinct content of a review (text, response, score, reviewer) and when it was seen."""
+
+    __tablename__ = "review_versions"
+    __table_args__ = (Index(None, "review_pk"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_pk: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuthorProfileRow(Base):
+    """A member's profile page (``viewuser.php?uid=N``), one row per ``authors`` row that was
+    read; every distinct content is kept in ``author_profile_versions``."""
+
+    __tablename__ = "author_profiles"
+
+    author_pk: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"), primary_key=True)
+    pen_name: Mapped[str]
+    real_name: Mapped[str]
+    member_since: Mapped[dt.date | None]
+    member_since_display: Mapped[str]
+    status: Mapped[str]
+    bio_html: Mapped[str]
+    fields: Mapped[list[Any]] = mapped_column(JSON)  # [{"label": ..., "value": html}, ...]
+    story_ids: Mapped[list[Any]] = mapped_column(JSON)
+    story_count: Mapped[int | None] = mapped_column(Integer)
+    series_count: Mapped[int | None] = mapped_column(Integer)
+    review_count: Mapped[int | None] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_fetched: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_fetched: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_changed: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuthorProfileVersionRow(Base):
+    """One distinct content of a member's profile and when it was seen."""
+
+    __tablename__ = "author_profile_versions"
+    __table_args__ = (Index(None, "author_pk"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_pk: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ChallengeRow(Base):
+    """A challenge of the challenges module (``challenges.php?chalid=N``): who issued it, what it
+    asks, and the stories answering it in the site's order (``story_ids``).  Every distinct
+    content is kept in ``challenge_versions``.  ``responses_complete`` is false when a page of its
+    responses could not be fetched (the responses stored before are then kept)."""
+
+    __tablename__ = "challenges"
+    __table_args__ = (UniqueConstraint("site_id", "challenge_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    challenge_id: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str]
+    title: Mapped[str]
+    owner_uid: Mapped[int | None] = mapped_column(Integer)
+    owner_name: Mapped[str | None]
+    summary_html: Mapped[str]
+    categories: Mapped[list[Any]] = mapped_column(JSON)
+    characters: Mapped[list[Any]] = mapped_column(JSON)
+    story_ids: Mapped[list[Any]] = mapped_column(JSON)
+    listed_count: Mapped[int | None] = mapped_column(Integer)
+    responses_complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_fetched: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_fetched: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_changed: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ChallengeVersionRow(Base):
+    """One distinct content of a challenge and when it was seen."""
+
+    __tablename__ = "challenge_versions"
+    __table_args__ = (Index(None, "challenge_pk"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_pk: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TaxonomyRow(Base):
+    """One entry of a site's taxonomy, as its browse pages show it: a category (``item_id`` =
+    catid, ``parent_id`` = parent catid or null, ``position`` among its siblings, description and
+    story count), a character (charid; ``category_id`` when shown), a rating (rid; its gate's
+    ``warning_text`` when known), a class type (type_id) or a class (classid; ``parent_id`` = its
+    type_id).  The rows of a part (categories, characters, ratings, classes) are replaced when
+    that part is read whole; every distinct content of a part is kept in ``taxonomy_versions``."""
+
+    __tablename__ = "taxonomy"
+    __table_args__ = (UniqueConstraint("site_id", "kind", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # category, character, rating, class_type, class
+    item_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str]
+    parent_id: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+    story_count: Mapped[int | None] = mapped_column(Integer)
+    category_id: Mapped[int | None] = mapped_column(Integer)
+    warning_text: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TaxonomyVersionRow(Base):
+    """One distinct content of a taxonomy part (every entry of it, as JSON) and when it was seen."""
+
+    __tablename__ = "taxonomy_versions"
+    __table_args__ = (Index(None, "site_id", "part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    part: Mapped[str] = mapped_column(String(16))  # categories, characters, ratings, classes
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[list[Any]] = mapped_column(JSON)
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 TABLE_NAMES = tuple(t.name for t in Base.metadata.sorted_tables)

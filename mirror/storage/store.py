@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, inspect, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -61,22 +61,37 @@ from tenacity import (
     wait_exponential,
 )
 
-from mirror.items import STATUS_INCOMPLETE, STATUS_OK, STATUS_RESTRICTED, Author, Chapter, Series, Story, Tag
+from mirror.items import ChallengeInfo
+from mirror.items import TaxonomyEntry, TaxonomyInfo
+from mirror.urls import author_url as _urls_author
+from .images import ImageStore
+from mirror.items import (STATUS_INCOMPLETE, STATUS_OK, STATUS_RESTRICTED, Author, AuthorProfile, Chapter, Review,
+                          ReviewSet, Series, SeriesEntry, SeriesInfo, Source, Story, Tag)
 
 from .models import (
+    TaxonomyRow,
+    TaxonomyVersionRow,
+    ChallengeRow,
+    ChallengeVersionRow,
+    AuthorProfileRow,
+    AuthorProfileVersionRow,
     AuthorRow,
     Base,
+    ReviewRow,
+    ReviewVersionRow,
     ChapterAuthorRow,
     ChapterRow,
     ChapterVersionRow,
     CrawlRun,
     CrawlStory,
+    SeriesItemRow,
     SeriesRow,
     SiteRow,
     StoryAuthorRow,
     StoryEventRow,
     StoryRow,
     StorySeriesRow,
+    StorySourceRow,
     StoryVersionRow,
     utcnow,
 )
@@ -284,8 +299,13 @@ def _author(row: AuthorRow) -> Author:
     return Author(id=row.author_id, name=row.name, url=row.url)
 
 
-def _row_to_story(site_url: str, row: StoryRow) -> Story:
-    """Rebuild a :class:`mirror.items.Story` from a row with its relationships loaded."""
+def _row_to_story(site_url: str, row: StoryRow,
+                  positions: dict[tuple[int, int], int] | None = None) -> Story:
+    """Rebuild a :class:`mirror.items.Story` from a row with its relationships loaded.
+
+    *positions* ((series pk, story id) -> the story's number among the series' stories, see
+    :func:`_series_positions`) fills ``Series.position``; without it positions are None."""
+    positions = positions or {}
     return Story(
         site=site_url,
         story_id=row.story_id,
@@ -300,7 +320,8 @@ def _row_to_story(site_url: str, row: StoryRow) -> Story:
         classes=_classes_from_json(row.classes),
         challenges=_tags_from_json(row.challenges),
         series=[
-            Series(id=link.series.series_id, title=link.series.title, url=link.series.url)
+            Series(id=link.series.series_id, title=link.series.title, url=link.series.url,
+                   position=positions.get((link.series_pk, row.story_id)))
             for link in row.series_links
         ],
         chapter_count=row.chapter_count,
@@ -386,12 +407,14 @@ def _same_content(a: Story, b: Story) -> bool:
     """Equal in every field except ``requests`` (crawl cost), ``warnings`` (parse notes), the
     drifting counters ``read_count`` and ``review_count`` (they change on every visit), and the
     chapters' ``source_url`` (which page gave the text: the same text from another route is
-    not a change, and the stored URL keeps saying where the stored text came from)."""
+    not a change, and the stored URL keeps saying where the stored text came from), and the
+    ``sources`` (where the pages were captured)."""
 
     def content(story: Story) -> Story:
         chapters = [dataclasses.replace(c, source_url="") for c in story.chapters]
+        series = [dataclasses.replace(s, position=None) for s in story.series]  # from the series page
         return dataclasses.replace(story, requests=0, warnings=[], read_count=None, review_count=None,
-                                   chapters=chapters)
+                                   chapters=chapters, sources=[], series=series)
 
     return content(a) == content(b)
 
@@ -523,7 +546,7 @@ def _is_transient(exc: BaseException, attempt: int) -> bool:
 # --------------------------------------------------------------------------
 
 
-class Store:
+class Store(ImageStore):
     """Read and write mirrored stories in one database.
 
     ``Store(url)`` creates the engine only; tables are created on first use.
@@ -719,6 +742,7 @@ class Store:
             row.read_count = story.read_count  # counters drift: kept current, never a change
             row.review_count = story.review_count
             self._record_versions(session, row.id, stored, story, seen, now, *before)
+            self._record_sources(session, row, story, seen, now, changed=False)
             return UPSERT_UNCHANGED
 
         author_pks = self._upsert_named(session, AuthorRow, "author_id", site_pk, {
@@ -783,7 +807,39 @@ class Store:
             )
         session.flush()
         self._record_versions(session, row.id, stored, story, seen, now, *before)
+        self._record_sources(session, row, story, seen, now, changed=True)
         return result
+
+    @staticmethod
+    def _record_sources(session: Session, row: StoryRow, story: Story, seen: set[int],
+                        now: dt.datetime, *, changed: bool) -> None:
+        """Remember the pages this fetch read and where their raw responses are kept (WARC).
+
+        A fetch that captured WARCs replaces the story's sources, and each chapter it read
+        points at the record holding its page.  A fetch without a capture replaces them only
+        when the content changed (the older records no longer hold what is stored); otherwise
+        the earlier capture still holds this very content and stays linked."""
+        if not story.sources:
+            return
+        captured = any(source.warc_filename for source in story.sources)
+        if not captured and not changed:
+            return
+        session.query(StorySourceRow).filter(StorySourceRow.story_pk == row.id).delete(
+            synchronize_session=False)
+        session.add_all(StorySourceRow(
+            story_pk=row.id, position=position, url=source.url, kind=source.kind, status=source.status,
+            warc_filename=source.warc_filename, warc_offset=source.warc_offset,
+            warc_length=source.warc_length, warc_record_id=source.warc_record_id, fetched_at=now)
+            for position, source in enumerate(story.sources))
+        by_url = {source.url: source for source in story.sources if source.status == 200}
+        for ch_row in row.chapters:
+            if ch_row.number not in seen:
+                continue  # carried over from an earlier fetch: keeps its own record
+            source = by_url.get(ch_row.source_url)
+            filename = source.warc_filename if source else None
+            offset = source.warc_offset if source else None
+            if (ch_row.warc_filename, ch_row.warc_offset) != (filename, offset):
+                ch_row.warc_filename, ch_row.warc_offset = filename, offset
 
     @staticmethod
     def _record_versions(session: Session, story_pk: int, stored: Story | None, story: Story,
@@ -880,6 +936,533 @@ class Store:
         session.flush()
         return {site_id: row.id for site_id, row in by_id.items()}
 
+    # ---------------------------------------------------------------- series
+
+    def upsert_series(self, series: SeriesInfo) -> str:
+        """Store a series' own record (from its ``viewseries.php`` pages) in one transaction.
+
+        The ``series`` row gets the owner, summary, tags, type, parent and ``last_fetched``;
+        its ``series_items`` (stories and sub-series in the site's order) are replaced, unless
+        ``series.entries_complete`` is False (a page could not be fetched: the stored order
+        is kept).  Returns ``"new"`` (the series page was never stored), ``"changed"`` or
+        ``"unchanged"``.  Raises :class:`ValueError` for an invalid item."""
+        if not isinstance(series, SeriesInfo):
+            raise TypeError(f"upsert_series() takes a mirror.items.SeriesInfo, not {type(series).__name__}")
+        if not isinstance(series.site, str) or not series.site:
+            raise ValueError(f"series {series.series_id!r}: site must be the archive's base URL")
+        if not isinstance(series.series_id, int) or isinstance(series.series_id, bool):
+            raise ValueError(f"series {series.series_id!r} of {series.site!r}: series_id must be an int")
+        if any((e.story_id is None) == (e.series_id is None) for e in series.entries):
+            raise ValueError(f"series {series.series_id} of {series.site!r}: each entry is a story or a sub-series")
+        return self._write(lambda session: self._upsert_series(session, series))
+
+    def _upsert_series(self, session: Session, series: SeriesInfo) -> str:
+        now = utcnow()
+        site_pk = self._site_pk(session, series.site, create=True)
+        assert site_pk is not None
+        owner_pk = None
+        if series.owner is not None:
+            owner_pk = self._upsert_named(session, AuthorRow, "author_id", site_pk, {
+                series.owner.id: {"name": series.owner.name, "url": series.owner.url}})[series.owner.id]
+        columns = {
+            "title": series.title,
+            "url": series.url,
+            "owner_author_pk": owner_pk,
+            "summary_html": series.summary_html,
+            "categories": _tags_to_json(series.categories),
+            "characters": _tags_to_json(series.characters),
+            "classes": _classes_to_json(series.classes),
+            "series_type": series.series_type,
+            "parent_series_id": series.parent_series_id,
+            "story_count": series.story_count,
+        }
+        items = [(e.story_id, e.series_id) for e in series.entries]
+        row = session.scalar(select(SeriesRow).where(SeriesRow.site_id == site_pk,
+                                                     SeriesRow.series_id == series.series_id))
+        old_items: list[tuple[int | None, int | None]] = []
+        if row is None:
+            row = SeriesRow(site_id=site_pk, series_id=series.series_id, **columns)
+            session.add(row)
+            session.flush()
+            result = UPSERT_NEW
+        else:
+            old_items = [tuple(r) for r in session.execute(
+                select(SeriesItemRow.story_id, SeriesItemRow.child_series_id)
+                .where(SeriesItemRow.series_pk == row.id).order_by(SeriesItemRow.position))]
+            changed = any(getattr(row, name) != value for name, value in columns.items()) or (
+                series.entries_complete and old_items != items)
+            result = UPSERT_NEW if row.last_fetched is None else UPSERT_CHANGED if changed else UPSERT_UNCHANGED
+            for name, value in columns.items():
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+        if series.entries_complete and old_items != items:
+            session.execute(delete(SeriesItemRow).where(SeriesItemRow.series_pk == row.id))
+            session.add_all(SeriesItemRow(series_pk=row.id, position=n, story_id=sid, child_series_id=child)
+                            for n, (sid, child) in enumerate(items, 1))
+        row.last_fetched = now
+        session.flush()
+        return result
+
+    def iter_series(self, site: str | None = None) -> Iterator[SeriesInfo]:
+        """Every stored series as :class:`mirror.items.SeriesInfo`, by site (base URL) then
+        ``series_id``; ``entries`` in the site's order.  A series known only from story pages
+        (never read itself) has its title and URL and nothing else."""
+
+        def work(session: Session) -> list[SeriesInfo]:
+            query = (select(SeriesRow, SiteRow.base_url, AuthorRow)
+                     .join(SiteRow, SiteRow.id == SeriesRow.site_id)
+                     .outerjoin(AuthorRow, AuthorRow.id == SeriesRow.owner_author_pk))
+            if site is not None:
+                query = query.where(SiteRow.base_url == site)
+            rows = sorted(session.execute(query).all(), key=lambda r: (r[1], r[0].series_id))
+            entries: dict[int, list[SeriesEntry]] = {}
+            pks = [r[0].id for r in rows]
+            for chunk in _chunks(pks):
+                for series_pk, story_id, child in session.execute(
+                        select(SeriesItemRow.series_pk, SeriesItemRow.story_id, SeriesItemRow.child_series_id)
+                        .where(SeriesItemRow.series_pk.in_(chunk))
+                        .order_by(SeriesItemRow.series_pk, SeriesItemRow.position)):
+                    entries.setdefault(series_pk, []).append(SeriesEntry(story_id=story_id, series_id=child))
+            return [SeriesInfo(
+                site=base_url, series_id=row.series_id, url=row.url, title=row.title,
+                owner=_author(owner) if owner is not None else None, summary_html=row.summary_html or "",
+                categories=_tags_from_json(row.categories), characters=_tags_from_json(row.characters),
+                classes=_classes_from_json(row.classes), series_type=row.series_type,
+                parent_series_id=row.parent_series_id, story_count=row.story_count,
+                entries=entries.get(row.id, [])) for row, base_url, owner in rows]
+
+        return iter(self._read(work))
+
+    # ---------------------------------------------------------------- reviews
+
+    def upsert_reviews(self, reviews: ReviewSet) -> dict[str, int]:
+        """Store the reviews read for one item (a story or a series) in one transaction.
+
+        Keyed by the site's review id.  New content (text, response, score, reviewer, chapter)
+        becomes the row's current content and a new ``review_versions`` row; the earlier
+        versions stay.  When ``reviews.complete``, stored reviews of the item that the site no
+        longer shows get ``removed_at`` (kept).  Returns counts: new, changed, unchanged, removed."""
+        if not isinstance(reviews, ReviewSet):
+            raise TypeError(f"upsert_reviews() takes a mirror.items.ReviewSet, not {type(reviews).__name__}")
+        if not isinstance(reviews.site, str) or not reviews.site:
+            raise ValueError(f"reviews of {reviews.item_type} {reviews.item_id!r}: site must be the base URL")
+        if any(not isinstance(r.review_id, int) or isinstance(r.review_id, bool) for r in reviews.reviews):
+            raise ValueError(f"reviews of {reviews.item_type} {reviews.item_id}: review ids must be ints")
+        return self._write(lambda session: self._upsert_reviews(session, reviews))
+
+    @staticmethod
+    def _review_content(review: Review) -> dict[str, Any]:
+        return {"reviewer_uid": review.reviewer_uid, "reviewer_name": review.reviewer_name,
+                "signed": review.signed, "chapter_title": review.chapter_title,
+                "chapter_number": review.chapter_number, "chapter_id": review.chapter_id,
+                "date_display": review.date_display, "score": review.score, "text_html": review.text_html,
+                "rating_only": review.rating_only, "response_html": review.response_html}
+
+    def _upsert_reviews(self, session: Session, reviews: ReviewSet) -> dict[str, int]:
+        now = utcnow()
+        site_pk = self._site_pk(session, reviews.site, create=True)
+        counts = {UPSERT_NEW: 0, UPSERT_CHANGED: 0, UPSERT_UNCHANGED: 0, "removed": 0}
+        wanted = {r.review_id: r for r in reviews.reviews}
+        rows: dict[int, ReviewRow] = {}
+        for chunk in _chunks(list(wanted)):
+            rows.update((r.review_id, r) for r in session.scalars(
+                select(ReviewRow).where(ReviewRow.site_id == site_pk, ReviewRow.review_id.in_(chunk))))
+        for review_id, review in wanted.items():
+            content = self._review_content(review)
+            digest = _content_hash(content)
+            row = rows.get(review_id)
+            place = {"item_type": review.item_type, "item_id": review.item_id, "posted": review.posted,
+                     "source_url": review.source_url}
+            if row is None:
+                row = ReviewRow(site_id=site_pk, review_id=review_id, content_hash=digest, first_seen=now,
+                                last_fetched=now, last_changed=now, **content, **place)
+                session.add(row)
+                session.flush()
+                session.add(ReviewVersionRow(review_pk=row.id, content_hash=digest, content=json_safe(content),
+                                             first_seen=now, last_seen=now))
+                counts[UPSERT_NEW] += 1
+                continue
+            row.last_fetched = now
+            row.removed_at = None
+            for name, value in place.items():
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+            if row.content_hash == digest:
+                session.execute(update(ReviewVersionRow).where(
+                    ReviewVersionRow.review_pk == row.id, ReviewVersionRow.content_hash == digest)
+                    .values(last_seen=now))
+                counts[UPSERT_UNCHANGED] += 1
+                continue
+            for name, value in content.items():
+                setattr(row, name, value)
+            row.content_hash, row.last_changed = digest, now
+            session.add(ReviewVersionRow(review_pk=row.id, content_hash=digest, content=json_safe(content),
+                                         first_seen=now, last_seen=now))
+            counts[UPSERT_CHANGED] += 1
+        if reviews.complete:
+            gone = session.scalars(select(ReviewRow).where(
+                ReviewRow.site_id == site_pk, ReviewRow.item_type == reviews.item_type,
+                ReviewRow.item_id == reviews.item_id, ReviewRow.removed_at.is_(None),
+                ReviewRow.review_id.not_in(list(wanted) or [-1]))).all()
+            for row in gone:
+                row.removed_at = now
+            counts["removed"] = len(gone)
+        session.flush()
+        return counts
+
+    def iter_reviews(self, site: str | None = None, item_type: str | None = None, *,
+                     include_removed: bool = False) -> Iterator[Review]:
+        """Stored reviews (current versions) by site, item type, item id, then newest first
+        (highest review id), as :class:`mirror.items.Review`.  A few queries, not one per item."""
+
+        def work(session: Session) -> list[Review]:
+            query = (select(ReviewRow, SiteRow.base_url).join(SiteRow, SiteRow.id == ReviewRow.site_id)
+                     .order_by(SiteRow.base_url, ReviewRow.item_type, ReviewRow.item_id, ReviewRow.review_id.desc()))
+            if site is not None:
+                query = query.where(SiteRow.base_url == site)
+            if item_type is not None:
+                query = query.where(ReviewRow.item_type == item_type)
+            if not include_removed:
+                query = query.where(ReviewRow.removed_at.is_(None))
+            return [Review(site=base_url, review_id=row.review_id, item_type=row.item_type, item_id=row.item_id,
+                           reviewer_name=row.reviewer_name, reviewer_uid=row.reviewer_uid, signed=row.signed,
+                           chapter_title=row.chapter_title, chapter_number=row.chapter_number,
+                           chapter_id=row.chapter_id, date_display=row.date_display, posted=row.posted,
+                           score=row.score, text_html=row.text_html, rating_only=row.rating_only,
+                           response_html=row.response_html, source_url=row.source_url)
+                    for row, base_url in session.execute(query)]
+
+        return iter(self._read(work))
+
+    def review_versions(self, site: str, review_id: int) -> list[dict[str, Any]]:
+        """Every distinct content a review had, oldest first (with first_seen / last_seen)."""
+
+        def work(session: Session) -> list[dict[str, Any]]:
+            rows = session.execute(
+                select(ReviewVersionRow).join(ReviewRow, ReviewRow.id == ReviewVersionRow.review_pk)
+                .join(SiteRow, SiteRow.id == ReviewRow.site_id)
+                .where(SiteRow.base_url == site, ReviewRow.review_id == review_id)
+                .order_by(ReviewVersionRow.id)).scalars().all()
+            return [{**v.content, "first_seen": v.first_seen, "last_seen": v.last_seen} for v in rows]
+
+        return self._read(work)
+
+    def review_counts(self, site: str, item_type: str = "ST") -> dict[int, int]:
+        """Item id -> stored reviews with text the site still shows (what its listing counts)."""
+
+        def work(session: Session) -> dict[int, int]:
+            return {item: n for item, n in session.execute(
+                select(ReviewRow.item_id, func.count()).join(SiteRow, SiteRow.id == ReviewRow.site_id)
+                .where(SiteRow.base_url == site, ReviewRow.item_type == item_type,
+                       ReviewRow.removed_at.is_(None), ReviewRow.rating_only.is_(False))
+                .group_by(ReviewRow.item_id))}
+
+        return self._read(work)
+
+    # ------------------------------------------------------------ challenges
+
+    @staticmethod
+    def _challenge_content(challenge: ChallengeInfo) -> dict[str, Any]:
+        owner = challenge.owner
+        return {"title": challenge.title, "owner_uid": owner.id if owner else None,
+                "owner_name": owner.name if owner else None, "summary_html": challenge.summary_html,
+                "categories": _tags_to_json(challenge.categories), "characters": _tags_to_json(challenge.characters),
+                "story_ids": list(challenge.story_ids)}
+
+    def upsert_challenge(self, challenge: ChallengeInfo) -> str:
+        """Store a challenge in one transaction, keyed by site and ``chalid``.  New content (title,
+        owner, summary, tags, responses in order) becomes a new ``challenge_versions`` row; the
+        earlier versions stay.  When ``challenge.complete`` is false the stored responses are kept.
+        Returns "new", "changed" or "unchanged"."""
+        if not isinstance(challenge, ChallengeInfo):
+            raise TypeError(f"upsert_challenge() takes a mirror.items.ChallengeInfo, not {type(challenge).__name__}")
+        if not isinstance(challenge.challenge_id, int) or isinstance(challenge.challenge_id, bool):
+            raise ValueError(f"challenge {challenge.challenge_id!r} of {challenge.site!r}: challenge_id must be an int")
+        return self._write(lambda session: self._upsert_challenge(session, challenge))
+
+    def _upsert_challenge(self, session: Session, challenge: ChallengeInfo) -> str:
+        now = utcnow()
+        site_pk = self._site_pk(session, challenge.site, create=True)
+        assert site_pk is not None
+        row = session.scalar(select(ChallengeRow).where(ChallengeRow.site_id == site_pk,
+                                                        ChallengeRow.challenge_id == challenge.challenge_id))
+        content = self._challenge_content(challenge)
+        if not challenge.complete and row is not None:
+            content["story_ids"] = list(row.story_ids or [])  # a page failed: keep the order stored
+        digest = _content_hash(json_safe(content))
+        if row is not None:
+            row.last_fetched = now
+            row.listed_count = challenge.listed_count if challenge.listed_count is not None else row.listed_count
+            row.responses_complete = challenge.complete or row.responses_complete
+        if row is not None and row.content_hash == digest:
+            session.execute(update(ChallengeVersionRow).where(
+                ChallengeVersionRow.challenge_pk == row.id, ChallengeVersionRow.content_hash == digest)
+                .values(last_seen=now))
+            return UPSERT_UNCHANGED
+        if row is None:
+            row = ChallengeRow(site_id=site_pk, challenge_id=challenge.challenge_id, url=challenge.url,
+                               listed_count=challenge.listed_count, responses_complete=challenge.complete,
+                               first_fetched=now, last_fetched=now, content_hash=digest, **content)
+            session.add(row)
+            result = UPSERT_NEW
+        else:
+            for name, value in content.items():
+                setattr(row, name, value)
+            row.url, row.content_hash = challenge.url, digest
+            result = UPSERT_CHANGED
+        row.last_changed = now
+        session.flush()
+        session.add(ChallengeVersionRow(challenge_pk=row.id, content_hash=digest, content=json_safe(content),
+                                        first_seen=now, last_seen=now))
+        session.flush()
+        return result
+
+    def iter_challenges(self, site: str | None = None) -> Iterator[ChallengeInfo]:
+        """Every stored challenge by site then chalid, as :class:`mirror.items.ChallengeInfo`."""
+
+        def work(session: Session) -> list[ChallengeInfo]:
+            query = (select(ChallengeRow, SiteRow.base_url).join(SiteRow, SiteRow.id == ChallengeRow.site_id)
+                     .order_by(SiteRow.base_url, ChallengeRow.challenge_id))
+            if site is not None:
+                query = query.where(SiteRow.base_url == site)
+            out = []
+            for row, base_url in session.execute(query):
+                owner = (Author(row.owner_uid, row.owner_name or "", _urls_author(base_url, row.owner_uid))
+                         if row.owner_uid is not None else None)
+                out.append(ChallengeInfo(
+                    site=base_url, challenge_id=row.challenge_id, url=row.url, title=row.title, owner=owner,
+                    summary_html=row.summary_html, categories=_tags_from_json(row.categories),
+                    characters=_tags_from_json(row.characters), story_ids=list(row.story_ids or []),
+                    listed_count=row.listed_count, complete=row.responses_complete))
+            return out
+
+        return iter(self._read(work))
+
+    def challenge_versions(self, site: str, challenge_id: int) -> list[dict[str, Any]]:
+        """Every distinct content a challenge had, oldest first: {"content", "first_seen", "last_seen"}."""
+
+        def work(session: Session) -> list[dict[str, Any]]:
+            rows = session.scalars(
+                select(ChallengeVersionRow).join(ChallengeRow, ChallengeRow.id == ChallengeVersionRow.challenge_pk)
+                .join(SiteRow, SiteRow.id == ChallengeRow.site_id)
+                .where(SiteRow.base_url == site, ChallengeRow.challenge_id == challenge_id)
+                .order_by(ChallengeVersionRow.id)).all()
+            return [{"content": r.content, "first_seen": r.first_seen, "last_seen": r.last_seen} for r in rows]
+
+        return self._read(work)
+
+    def challenge_ids(self, site: str) -> set[int]:
+        """The chalids of *site* whose challenge page was stored."""
+
+        def work(session: Session) -> set[int]:
+            return set(session.scalars(select(ChallengeRow.challenge_id).join(SiteRow, SiteRow.id == ChallengeRow.site_id)
+                                       .where(SiteRow.base_url == site)))
+
+        return self._read(work)
+
+    # ------------------------------------------------------------ taxonomy
+
+    _TAXONOMY_KINDS = {"categories": ("category",), "characters": ("character",), "ratings": ("rating",),
+                       "classes": ("class_type", "class")}
+    _TAXONOMY_FIELDS = ("name", "parent_id", "position", "description", "story_count", "category_id",
+                        "warning_text")
+
+    def upsert_taxonomy(self, info: TaxonomyInfo) -> dict[str, str]:
+        """Store what the browse pages say, in one transaction, per part read: the rows of a part
+        read whole (``info.parts``) are replaced (entries no longer shown are deleted), those of a
+        partial part (``info.partial_parts``) added or updated only.  A rating's warning text
+        stays when the new read does not know it.  Each part's resulting content is a
+        ``taxonomy_versions`` row when it differs from the last one (earlier versions stay).
+        Returns {part: "new" | "changed" | "unchanged"}."""
+        if not isinstance(info, TaxonomyInfo):
+            raise TypeError(f"upsert_taxonomy() takes a mirror.items.TaxonomyInfo, not {type(info).__name__}")
+        for entry in info.entries:
+            if not isinstance(entry.id, int) or isinstance(entry.id, bool):
+                raise ValueError(f"taxonomy {entry.kind} {entry.id!r} of {info.site!r}: id must be an int")
+        return self._write(lambda session: self._upsert_taxonomy(session, info))
+
+    def _upsert_taxonomy(self, session: Session, info: TaxonomyInfo) -> dict[str, str]:
+        now = utcnow()
+        site_pk = self._site_pk(session, info.site, create=True)
+        assert site_pk is not None
+        results: dict[str, str] = {}
+        for part in [*info.parts, *info.partial_parts]:
+            kinds = self._TAXONOMY_KINDS.get(part)
+            if kinds is None:
+                raise ValueError(f"unknown taxonomy part {part!r}")
+            rows = {(r.kind, r.item_id): r for r in session.scalars(select(TaxonomyRow).where(
+                TaxonomyRow.site_id == site_pk, TaxonomyRow.kind.in_(kinds)))}
+            shown = {(e.kind, e.id): e for e in info.entries if e.kind in kinds}
+            for key, entry in shown.items():
+                values = {name: getattr(entry, name) for name in self._TAXONOMY_FIELDS}
+                row = rows.get(key)
+                if row is None:
+                    session.add(TaxonomyRow(site_id=site_pk, kind=entry.kind, item_id=entry.id, first_seen=now,
+                                            last_seen=now, **values))
+                    continue
+                if values["warning_text"] is None:
+                    values["warning_text"] = row.warning_text  # known before, not read this time
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.last_seen = now
+            if part in info.parts:  # read whole: what it no longer shows is gone (kept in the versions)
+                for key, row in rows.items():
+                    if key not in shown:
+                        session.delete(row)
+            session.flush()
+            content = [{"kind": r.kind, "id": r.item_id, **{name: getattr(r, name) for name in self._TAXONOMY_FIELDS}}
+                       for r in session.scalars(select(TaxonomyRow).where(
+                           TaxonomyRow.site_id == site_pk, TaxonomyRow.kind.in_(kinds))
+                           .order_by(TaxonomyRow.kind, TaxonomyRow.item_id))]
+            digest = _content_hash({"part": part, "entries": content})
+            last = session.scalar(select(TaxonomyVersionRow).where(
+                TaxonomyVersionRow.site_id == site_pk, TaxonomyVersionRow.part == part)
+                .order_by(TaxonomyVersionRow.id.desc()).limit(1))
+            if last is not None and last.content_hash == digest:
+                last.last_seen = now
+                results[part] = UPSERT_UNCHANGED
+                continue
+            session.add(TaxonomyVersionRow(site_id=site_pk, part=part, content_hash=digest, content=content,
+                                           first_seen=now, last_seen=now))
+            results[part] = UPSERT_NEW if last is None else UPSERT_CHANGED
+        session.flush()
+        return results
+
+    def taxonomy(self, site: str) -> TaxonomyInfo:
+        """A site's stored taxonomy: ``parts`` are the parts ever read, ``entries`` by kind
+        (categories, class types, classes, characters, ratings) then position and id."""
+        order = {"category": 0, "class_type": 1, "class": 2, "character": 3, "rating": 4}
+
+        def work(session: Session) -> TaxonomyInfo:
+            info = TaxonomyInfo(site=site)
+            site_pk = session.scalar(select(SiteRow.id).where(SiteRow.base_url == site))
+            if site_pk is None:
+                return info
+            read = set(session.scalars(select(TaxonomyVersionRow.part).where(TaxonomyVersionRow.site_id == site_pk)))
+            info.parts = [p for p in self._TAXONOMY_KINDS if p in read]
+            rows = session.scalars(select(TaxonomyRow).where(TaxonomyRow.site_id == site_pk)).all()
+            info.entries = [TaxonomyEntry(r.kind, r.item_id, r.name, **{n: getattr(r, n) for n in
+                                                                        self._TAXONOMY_FIELDS if n != "name"})
+                            for r in sorted(rows, key=lambda r: (order.get(r.kind, 9), r.parent_id or 0,
+                                                                 r.position if r.position is not None else 0,
+                                                                 r.item_id))]
+            return info
+
+        return self._read(work)
+
+    def taxonomy_versions(self, site: str, part: str) -> list[dict[str, Any]]:
+        """Every distinct content a taxonomy part had, oldest first: {"content", "first_seen", "last_seen"}."""
+
+        def work(session: Session) -> list[dict[str, Any]]:
+            rows = session.scalars(select(TaxonomyVersionRow).join(SiteRow, SiteRow.id == TaxonomyVersionRow.site_id)
+                                   .where(SiteRow.base_url == site, TaxonomyVersionRow.part == part)
+                                   .order_by(TaxonomyVersionRow.id)).all()
+            return [{"content": r.content, "first_seen": r.first_seen, "last_seen": r.last_seen} for r in rows]
+
+        return self._read(work)
+
+    # ------------------------------------------------------------ author profiles
+
+    @staticmethod
+    def _profile_content(profile: AuthorProfile) -> dict[str, Any]:
+        return {"pen_name": profile.pen_name, "real_name": profile.real_name,
+                "member_since": profile.member_since, "member_since_display": profile.member_since_display,
+                "status": profile.status, "bio_html": profile.bio_html,
+                "fields": [{"label": k, "value": v} for k, v in profile.fields.items()],
+                "story_ids": list(profile.story_ids), "story_count": profile.story_count,
+                "series_count": profile.series_count, "review_count": profile.review_count}
+
+    def upsert_author_profile(self, profile: AuthorProfile) -> str:
+        """Store a member's profile in one transaction (the ``authors`` row is created or its
+        name updated).  New content becomes a new ``author_profile_versions`` row; earlier
+        versions stay.  Returns "new" (never read before), "changed" or "unchanged"."""
+        if not isinstance(profile, AuthorProfile):
+            raise TypeError(f"upsert_author_profile() takes a mirror.items.AuthorProfile, not {type(profile).__name__}")
+        if not isinstance(profile.author_id, int) or isinstance(profile.author_id, bool):
+            raise ValueError(f"author {profile.author_id!r} of {profile.site!r}: author_id must be an int")
+        return self._write(lambda session: self._upsert_author_profile(session, profile))
+
+    def _upsert_author_profile(self, session: Session, profile: AuthorProfile) -> str:
+        now = utcnow()
+        site_pk = self._site_pk(session, profile.site, create=True)
+        assert site_pk is not None
+        author_pk = self._upsert_named(session, AuthorRow, "author_id", site_pk, {
+            profile.author_id: {"name": profile.pen_name, "url": profile.url}})[profile.author_id]
+        content = self._profile_content(profile)
+        digest = _content_hash(json_safe(content))
+        row = session.get(AuthorProfileRow, author_pk)
+        if row is not None and row.content_hash == digest:
+            row.last_fetched = now
+            session.execute(update(AuthorProfileVersionRow).where(
+                AuthorProfileVersionRow.author_pk == author_pk, AuthorProfileVersionRow.content_hash == digest)
+                .values(last_seen=now))
+            return UPSERT_UNCHANGED
+        if row is None:
+            row = AuthorProfileRow(author_pk=author_pk, first_fetched=now, content_hash=digest, **content)
+            session.add(row)
+            result = UPSERT_NEW
+        else:
+            for name, value in content.items():
+                setattr(row, name, value)
+            row.content_hash = digest
+            result = UPSERT_CHANGED
+        row.last_fetched = row.last_changed = now
+        session.add(AuthorProfileVersionRow(author_pk=author_pk, content_hash=digest, content=json_safe(content),
+                                            first_seen=now, last_seen=now))
+        session.flush()
+        return result
+
+    def iter_authors(self, site: str | None = None) -> Iterator[AuthorProfile]:
+        """Every stored author (member) by site then uid, as :class:`mirror.items.AuthorProfile`,
+        with the profile when it was read (``member_since_display`` etc. empty otherwise) and
+        ``story_ids``: the stories stored with them as an author, by story id."""
+
+        def work(session: Session) -> list[AuthorProfile]:
+            query = (select(AuthorRow, SiteRow.base_url, AuthorProfileRow)
+                     .join(SiteRow, SiteRow.id == AuthorRow.site_id)
+                     .outerjoin(AuthorProfileRow, AuthorProfileRow.author_pk == AuthorRow.id)
+                     .order_by(SiteRow.base_url, AuthorRow.author_id))
+            if site is not None:
+                query = query.where(SiteRow.base_url == site)
+            rows = session.execute(query).all()
+            stories: dict[int, list[int]] = {}
+            for chunk in _chunks([r[0].id for r in rows]):
+                for author_pk, story_id in session.execute(
+                        select(StoryAuthorRow.author_pk, StoryRow.story_id)
+                        .join(StoryRow, StoryRow.id == StoryAuthorRow.story_pk)
+                        .where(StoryAuthorRow.author_pk.in_(chunk)).order_by(StoryRow.story_id)):
+                    stories.setdefault(author_pk, []).append(story_id)
+            out = []
+            for author, base_url, profile in rows:
+                item = AuthorProfile(site=base_url, author_id=author.author_id, url=author.url,
+                                     pen_name=author.name, story_ids=stories.get(author.id, []))
+                if profile is not None:
+                    item.real_name, item.member_since = profile.real_name, profile.member_since
+                    item.member_since_display, item.status = profile.member_since_display, profile.status
+                    item.bio_html = profile.bio_html
+                    item.fields = {f["label"]: f["value"] for f in profile.fields or []}
+                    item.story_count, item.series_count = profile.story_count, profile.series_count
+                    item.review_count = profile.review_count
+                out.append(item)
+            return out
+
+        return iter(self._read(work))
+
+    def profiled_authors(self, site: str) -> tuple[set[int], set[int]]:
+        """(uids whose profile was read, uids known without one) on *site*."""
+
+        def work(session: Session) -> tuple[set[int], set[int]]:
+            done, todo = set(), set()
+            for uid, pk in session.execute(
+                    select(AuthorRow.author_id, AuthorProfileRow.author_pk)
+                    .join(SiteRow, SiteRow.id == AuthorRow.site_id)
+                    .outerjoin(AuthorProfileRow, AuthorProfileRow.author_pk == AuthorRow.id)
+                    .where(SiteRow.base_url == site)):
+                (done if pk is not None else todo).add(uid)
+            return done, todo
+
+        return self._read(work)
+
     def get_story(self, site: str, story_id: int) -> Story | None:
         """One stored story rebuilt as an item, or ``None``."""
 
@@ -890,7 +1473,7 @@ class Store:
                 .where(SiteRow.base_url == site, StoryRow.story_id == story_id)
                 .options(*_story_load_options())
             )
-            return None if row is None else _row_to_story(site, row)
+            return None if row is None else _row_to_story(site, row, _series_positions(session, [row]))
 
         return self._read(work)
 
@@ -906,6 +1489,97 @@ class Store:
                 )
             )
         )
+
+    def iter_sources(self, *, site: str | None = None,
+                     story_ids: Iterable[int] | None = None) -> Iterator[dict[str, Any]]:
+        """Each stored story that has recorded sources, with them, streaming: dicts of ``site``,
+        ``story_id``, ``status``, ``requests``, ``chapters`` ({number: (text_html, source_url,
+        warc_filename, warc_offset)}) and ``sources`` (:class:`mirror.items.Source`, in fetch
+        order).  Sites by base URL, then story id.  What ``mirror reparse``/``verify`` read."""
+        self.create_schema()
+        wanted = None if story_ids is None else {int(i) for i in story_ids}
+        with Session(self._snapshot_engine) as session, session.begin():
+            sites = sorted(session.execute(select(SiteRow.id, SiteRow.base_url)).all(),
+                           key=lambda r: r.base_url)
+            for site_pk, base_url in sites:
+                if site is not None and base_url != site:
+                    continue
+                after = -1
+                while True:
+                    stories = session.execute(
+                        select(StoryRow.id, StoryRow.story_id, StoryRow.status, StoryRow.requests)
+                        .where(StoryRow.site_id == site_pk, StoryRow.story_id > after)
+                        .where(StoryRow.id.in_(select(StorySourceRow.story_pk)))
+                        .order_by(StoryRow.story_id).limit(500)).all()
+                    if not stories:
+                        break
+                    after = stories[-1].story_id
+                    pks = [row.id for row in stories if wanted is None or row.story_id in wanted]
+                    sources: dict[int, list[Source]] = {}
+                    chapters: dict[int, dict[int, tuple]] = {}
+                    if pks:
+                        for src in session.scalars(select(StorySourceRow).where(
+                                StorySourceRow.story_pk.in_(pks)).order_by(
+                                StorySourceRow.story_pk, StorySourceRow.position)):
+                            sources.setdefault(src.story_pk, []).append(Source(
+                                url=src.url, kind=src.kind, status=src.status,
+                                warc_filename=src.warc_filename, warc_offset=src.warc_offset,
+                                warc_length=src.warc_length, warc_record_id=src.warc_record_id))
+                        for ch in session.execute(select(
+                                ChapterRow.story_pk, ChapterRow.number, ChapterRow.text_html,
+                                ChapterRow.source_url, ChapterRow.warc_filename, ChapterRow.warc_offset)
+                                .where(ChapterRow.story_pk.in_(pks))):
+                            chapters.setdefault(ch.story_pk, {})[ch.number] = tuple(ch[2:])
+                    for row in stories:
+                        if row.id in sources:
+                            yield {"site": base_url, "story_id": row.story_id, "status": row.status,
+                                   "requests": row.requests, "sources": sources[row.id],
+                                   "chapters": dict(sorted(chapters.get(row.id, {}).items()))}
+
+    def changed_since(self, site: str, when: dt.datetime) -> list[int]:
+        """Ids of *site*'s stories whose content changed at or after *when*, ascending."""
+        when = _check_aware(when, "when")
+        return self._read(lambda session: list(session.scalars(
+            select(StoryRow.story_id).join(SiteRow, SiteRow.id == StoryRow.site_id)
+            .where(SiteRow.base_url == site, StoryRow.last_changed >= when)
+            .order_by(StoryRow.story_id))))
+
+    def last_run_setting(self, key: str, site: str | None = None, column: Any = None) -> Any:
+        """The value of setting *key* recorded by the latest run (of *site*, or of any site)
+        that recorded one, e.g. ``date_format`` or ``MIRROR_WARC_DIR``; None if none did.
+        ``column``: another JSON column of the run to look in (``CrawlRun.stats``)."""
+
+        def work(session: Session) -> Any:
+            query = select(CrawlRun.settings if column is None else column).join(
+                SiteRow, SiteRow.id == CrawlRun.site_id)
+            if site is not None:
+                query = query.where(SiteRow.base_url == site)
+            for settings in session.scalars(query.order_by(CrawlRun.id.desc())):
+                if isinstance(settings, dict) and settings.get(key):
+                    return settings[key]
+            return None
+
+        return self._read(work)
+
+    def date_samples(self, site: str, limit: int = 200) -> list[tuple[str, dt.date]]:
+        """(date as the site displayed it, the date it was read as) pairs of *site*'s stories."""
+
+        def work(session: Session) -> list[tuple[str, dt.date]]:
+            rows = session.execute(
+                select(StoryRow.published_display, StoryRow.published, StoryRow.updated_display,
+                       StoryRow.updated).join(SiteRow, SiteRow.id == StoryRow.site_id)
+                .where(SiteRow.base_url == site).order_by(StoryRow.story_id).limit(limit))
+            return [(shown, day) for row in rows for shown, day in ((row[0], row[1]), (row[2], row[3]))
+                    if shown and day]
+
+        return self._read(work)
+
+    def last_date_format(self, site: str) -> str | None:
+        """The date format the latest crawl of *site* read dates with, if recorded."""
+        value = self.last_run_setting("date_format", site)
+        if value == "auto":  # inferred from the listing during the crawl: its stats say which
+            value = self.last_run_setting("mirror/date_format", site, column=CrawlRun.stats)
+        return str(value) if value else None
 
     def sites(self) -> list[str]:
         """Base URLs of all stored sites, in code-point order."""
@@ -935,7 +1609,8 @@ class Store:
             sites = sorted(session.execute(query).all(), key=lambda r: r.base_url)
             for site_pk, base_url in sites:
                 for batch in self._batches(session, site_pk, wanted):
-                    stories = [_row_to_story(base_url, row) for row in batch]
+                    positions = _series_positions(session, batch)  # one query per batch
+                    stories = [_row_to_story(base_url, row, positions) for row in batch]
                     session.expunge_all()
                     del batch
                     yield from stories
@@ -1374,6 +2049,24 @@ def _history_events(story: Any, versions: list[StoryVersionRow], chapters: list[
             ranked.append((other.at, 3, 0, {"at": other.at, "kind": other.kind, "run_id": other.run_id}))
     ranked.sort(key=lambda item: item[:3])
     return [event for *_, event in ranked]
+
+
+def _series_positions(session: Session, rows: Iterable[StoryRow]) -> dict[tuple[int, int], int]:
+    """(series pk, story id) -> the story's 1-based number among its series' stories (sub-series
+    not counted), for the series of *rows*: one query per chunk of series, not one per story."""
+    rows = list(rows)
+    wanted = {(link.series_pk, row.story_id) for row in rows for link in row.series_links}
+    positions: dict[tuple[int, int], int] = {}
+    for chunk in _chunks(sorted({pk for pk, _ in wanted})):
+        numbers: dict[int, int] = {}
+        for series_pk, story_id in session.execute(
+                select(SeriesItemRow.series_pk, SeriesItemRow.story_id)
+                .where(SeriesItemRow.series_pk.in_(chunk), SeriesItemRow.story_id.is_not(None))
+                .order_by(SeriesItemRow.series_pk, SeriesItemRow.position)):
+            numbers[series_pk] = numbers.get(series_pk, 0) + 1
+            if (series_pk, story_id) in wanted:
+                positions.setdefault((series_pk, story_id), numbers[series_pk])
+    return positions
 
 
 def _sync_links(

@@ -1,0 +1,116 @@
+"""Pure parser for eFiction author profiles (``viewuser.php?uid=N``).
+
+The profile (``#profile #bio``, from ``profile.tpl``) is label lines: ``Penname:`` (then a
+Contact link), ``Real name:``, ``Member Since:``, ``Membership status:``, ``Bio:`` (HTML up to
+the end of the block) and the site's own author fields.  Then ``#tabs`` (Stories by, Series by,
+Reviews by, ... each with a ``[count]``) and the default panel: the member's stories as listing
+blocks.  A uid the site does not have shows the same template, empty.  Nothing here touches the
+network or the database.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from mirror import urls
+from mirror.items import AuthorPages, AuthorProfile, Page
+from mirror.parsing.dates import DateFormatError, parse_date
+from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _query, _text,
+                                     _title_link_target, parse_document)
+
+PENNAME_LABELS = {"penname", "pen name", "autorenname", "benutzername"}
+REALNAME_LABELS = {"real name", "echter name", "name"}
+SINCE_LABELS = {"member since", "mitglied seit"}
+STATUS_LABELS = {"membership status", "mitgliedsstatus", "status"}
+BIO_LABELS = {"bio", "biographie", "biografie"}
+TABS = {"storiesby": "story_count", "seriesby": "series_count", "reviewsby": "review_count"}
+
+
+class AuthorUnavailable(StoryUnavailable):
+    """The site has no such member (an empty profile) or sent an error page."""
+
+
+def _label(el: etree._Element) -> str:
+    return " ".join(el.text_content().split()).rstrip(":").strip().lower()
+
+
+def _html_between(start: etree._Element, stop: etree._Element | None) -> str:
+    """The HTML after ``start`` (its tail and following siblings) up to ``stop``."""
+    parts = [start.tail or ""]
+    for sibling in start.itersiblings():
+        if stop is not None and sibling is stop:
+            break
+        parts.append(lxml.html.tostring(sibling, encoding="unicode", method="html", with_tail=True))
+    html = "".join(parts).strip()
+    html = re.sub(r"^(\s*<br\s*/?>\s*)+", "", html)
+    return re.sub(r"(\s*<br\s*/?>\s*)+$", "", html).strip()
+
+
+def parse_author_page(page: Page, base_url: str, date_format: str = "d/m/y",
+                      encoding: str | None = None) -> AuthorProfile:
+    """A member's profile.  Raises :class:`AuthorUnavailable` for a uid the site does not have,
+    :class:`ParseError` (naming the field and the URL) for a page it cannot read."""
+    script, query = urls.script_and_query(page.url)
+    if script != "viewuser.php" or not query.get("uid", "").isdigit():
+        raise ParseError(page.url, "uid", "not a viewuser.php?uid=N URL")
+    uid = int(query["uid"])
+    doc = parse_document(page, encoding)
+    if FATAL_ERROR_TEXT.lower() in _text(doc).lower():
+        raise AuthorUnavailable(page.url, "fatal", f"profile shows an error: {FATAL_ERROR_TEXT}")
+    bio = next(iter(doc.xpath("//*[@id='bio']")), None)
+    if bio is None:
+        raise ParseError(page.url, "bio", "no #bio profile block")
+    labels = [el for el in bio.iter("span") if "label" in (el.get("class") or "").split()]
+    profile = AuthorProfile(site=base_url, author_id=uid, url=urls.author_url(base_url, uid), pen_name="")
+    for index, label in enumerate(labels):
+        name = _label(label)
+        following = next((el for el in labels[index + 1:] if el.getparent() is label.getparent()), None)
+        html = _html_between(label, following)
+        value = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+        if name in PENNAME_LABELS:
+            # "DreamsofSpike  [<a ...>Contact</a>]": the text before the links
+            profile.pen_name = re.sub(r"\s*\[\s*$", "", " ".join((label.tail or "").split()))
+        elif name in REALNAME_LABELS:
+            profile.real_name = value
+        elif name in SINCE_LABELS:
+            profile.member_since_display = value
+            try:
+                profile.member_since = parse_date(value, date_format)
+            except DateFormatError as exc:
+                profile.warnings.append(f"member since: {value!r} not in format {date_format!r} ({exc})")
+        elif name in STATUS_LABELS:
+            profile.status = value
+        elif name in BIO_LABELS:
+            profile.bio_html = html
+        elif name:
+            profile.fields[" ".join(label.text_content().split()).rstrip(":").strip()] = html
+    if not profile.pen_name:
+        raise AuthorUnavailable(page.url, "missing", f"no such member {uid} (the site shows an empty profile)")
+    for link in doc.xpath("//*[@id='tabs']//a"):
+        tab_script, tab_query = _query(link.get("href", ""))
+        attribute = TABS.get(tab_query.get("action", ""))
+        if tab_script == "viewuser.php" and attribute:
+            holder = link.getparent()
+            match = re.search(r"\[(\d+)\]", (link.tail or "") + (holder.text_content() if holder is not None else ""))
+            setattr(profile, attribute, int(match.group(1)) if match else None)
+    for block in doc.xpath("//div[contains(concat(' ', normalize-space(@class), ' '), ' listbox ')]"):
+        title = next(iter(block.xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' title ')]")), None)
+        for link in (title.iter("a") if title is not None else ()):
+            target = _title_link_target(link.get("href", "").replace("&amp;", "&"))
+            if target is not None:
+                if target[0] not in profile.story_ids:
+                    profile.story_ids.append(target[0])
+                break
+    return profile
+
+
+def extract_author(author_pages: AuthorPages, encoding: str | None = None) -> AuthorProfile:
+    if not author_pages.pages:
+        raise ParseError(urls.author_url(author_pages.site, author_pages.author_id), "pages",
+                         "no profile page was fetched")
+    profile = parse_author_page(author_pages.pages[0], author_pages.site, author_pages.date_format, encoding)
+    profile.requests = author_pages.requests
+    return profile

@@ -1,0 +1,94 @@
+"""Reviews and author profiles in the store (SQLite, and PostgreSQL when configured) and exports."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+
+from mirror.export.html import write_html_site
+from mirror.export.jsonl import story_reviews, write_jsonl, write_records
+from mirror.items import AuthorPages, ReviewPages
+from mirror.parsing.authors import extract_author
+from mirror.parsing.reviews import extract_reviews
+from mirror.storage import Store
+from tests.parsing_helpers import BASE, page
+from tests.storage_fixtures import db_url, store  # noqa: F401  (fixtures)
+from tests.test_export_jsonl import A, sample_stories
+
+
+def story4_reviews():
+    return extract_reviews(ReviewPages(site=BASE, item_type="ST", item_id=4, requests=2, pages=[
+        page("reviews_ST_item4_p1.html"), page("reviews_ST_item4_offset10.html")]))
+
+
+def test_reviews_versions_and_removal(store: Store) -> None:
+    reviews = story4_reviews()
+    assert store.upsert_reviews(reviews) == {"new": 19, "changed": 0, "unchanged": 0, "removed": 0}
+    assert store.upsert_reviews(story4_reviews()) == {"new": 0, "changed": 0, "unchanged": 19, "removed": 0}
+    again = story4_reviews()
+    again.reviews[0].response_html = "Thank you!"  # the author answered review 36
+    del again.reviews[1]  # review 35 was deleted
+    assert store.upsert_reviews(again) == {"new": 0, "changed": 1, "unchanged": 17, "removed": 1}
+    versions = store.review_versions(BASE, 36)
+    assert [v["response_html"] for v in versions] == ["", "Thank you!"]  # the old version is kept
+    assert store.review_counts(BASE) == {4: 18}
+    kept = {r.review_id: r for r in store.iter_reviews(BASE, include_removed=True)}
+    assert 35 in kept and 35 not in {r.review_id for r in store.iter_reviews(BASE)}
+    # an incomplete read (a page failed) marks nothing gone
+    partial = story4_reviews()
+    partial.reviews = partial.reviews[:3]
+    partial.complete = False
+    assert store.upsert_reviews(partial)["removed"] == 0
+    got = next(r for r in store.iter_reviews(BASE) if r.review_id == 36)
+    assert (got.chapter_number, got.chapter_id, got.score, got.signed) == (26, 46, 10, False)
+    assert got.posted.year == 2011 and got.posted.tzinfo is None  # the site's own time, as shown
+
+
+def test_author_profiles_and_iteration(store: Store) -> None:
+    profile = extract_author(AuthorPages(site=BASE, author_id=2, pages=[page("viewuser_uid2.html")], requests=1))
+    assert store.upsert_author_profile(profile) == "new"
+    assert store.upsert_author_profile(dataclasses.replace(profile)) == "unchanged"
+    assert store.upsert_author_profile(dataclasses.replace(profile, bio_html="New bio.")) == "changed"
+    reader = extract_author(AuthorPages(site=BASE, author_id=11, pages=[page("viewuser_uid11_reader.html")]))
+    store.upsert_author_profile(reader)
+    authors = {a.author_id: a for a in store.iter_authors(BASE)}
+    assert authors[2].bio_html == "New bio." and authors[2].member_since.year == 2004
+    assert authors[11].review_count == 9
+    assert store.profiled_authors(BASE) == ({2, 11}, set())
+
+
+def test_exports_show_reviews_and_profiles(store: Store, tmp_path) -> None:
+    for story in sample_stories():
+        store.upsert_story(story)
+    reviews = story4_reviews()
+    site = A
+    for review in reviews.reviews:  # the reference reviews, moved onto story 3 of the sample stories
+        review.site, review.item_id = site, 3
+    reviews.site, reviews.item_id = site, 3
+    reviews.reviews[0].text_html = '<p onclick="x()">Nice<script>alert(1)</script></p>'
+    store.upsert_reviews(reviews)
+    profile = extract_author(AuthorPages(site=site, author_id=7, pages=[
+        page("viewuser_uid2.html", url=site + "viewuser.php?uid=7")]))
+    store.upsert_author_profile(profile)
+    out = io.StringIO()
+    write_jsonl(store, out)
+    records = {(r["site"], r["story_id"]): r for r in map(json.loads, out.getvalue().splitlines())}
+    mine = records[(site, 3)]["reviews"]
+    assert [r["review_id"] for r in mine][:2] == [36, 35] and len(mine) == 19
+    out = io.StringIO()
+    assert write_records(store, "reviews", out) == 19
+    assert json.loads(out.getvalue().splitlines()[0])["item_type"] == "ST"
+    out = io.StringIO()
+    write_records(store, "authors", out)
+    assert any(json.loads(line)["pen_name"] == "DreamsofSpike" for line in out.getvalue().splitlines())
+    write_html_site(store.iter_stories(), tmp_path / "site", reviews=story_reviews(store),
+                    authors=list(store.iter_authors()))
+    story_dir = next(p for p in (tmp_path / "site" / "stories").iterdir() if p.name.startswith("1-000003-"))
+    chapter = (story_dir / "chapter-001.html").read_text(encoding="utf-8")
+    index = (story_dir / "index.html").read_text(encoding="utf-8")
+    html = chapter + index
+    assert 'class="reviews"' in html and "Thanks for reading all thirty-two nights!" in html
+    assert "<script" not in html and "onclick" not in html
+    authors = (tmp_path / "site" / "authors.html").read_text(encoding="utf-8")
+    assert "Writing since the late nineties." in authors and "Member since: 11/03/04" in authors
