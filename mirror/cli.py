@@ -146,6 +146,52 @@ def cmd_sync_all(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cluster(args: argparse.Namespace):
+    from mirror.cluster import app as cluster
+
+    try:
+        cluster.configure(broker=args.broker, db_url=getattr(args, "db", None), queue=args.queue)
+    except cluster.ClusterError as exc:
+        raise UserError(str(exc)) from exc
+    return cluster
+
+
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    from mirror.profiles import get_profile, load_profiles
+
+    cluster = _cluster(args)
+    if args.all == bool(args.sites):
+        raise UserError("give profile names (or base URLs), or --all, not both")
+    if args.all:
+        sites = [p.name for p in load_profiles()]
+        if not sites:
+            raise UserError("no site profiles: add config/sites/<name>.toml (see config/sites/example.toml)")
+    else:
+        sites = [s if "://" in s else get_profile(s).name for s in args.sites]  # unknown: error now
+    import shlex
+
+    try:
+        crawl_args = shlex.split(args.crawl)
+    except ValueError as exc:
+        raise UserError(f"--crawl {args.crawl!r}: {exc}") from exc
+    for site, task_id in cluster.enqueue(sites, db_url=args.db, on_busy=args.if_busy, crawl_args=crawl_args):
+        print(f"{site}: queued (task {task_id})")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    cluster = _cluster(args)
+    cluster.run_worker(concurrency=args.concurrency, name=args.name, loglevel=args.log_level,
+                       beat=args.beat, schedule_file=args.schedule, logfile=args.logfile)
+    return 0
+
+
+def cmd_beat(args: argparse.Namespace) -> int:
+    cluster = _cluster(args)
+    cluster.run_beat(schedule_file=args.schedule, loglevel=args.log_level)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from mirror.demo import print_summary, run_demo
 
@@ -202,6 +248,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"MISMATCH {problem}")
     print(report.summary())
     return 0 if report.ok else 1
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from mirror.storage import database_url
+    from mirror.storage.migrate import upgrade
+
+    report = upgrade(database_url(args.db), args.revision, backup=not args.no_backup)
+    print(report.summary())
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    from mirror.storage import database_url
+    from mirror.storage.migrate import schema_state
+
+    state = schema_state(database_url(args.db))
+    print(f"{state.url}: {state.describe()}")
+    return 0
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
@@ -295,6 +359,42 @@ def build_parser() -> argparse.ArgumentParser:
                       help="options passed to each `mirror crawl` (after --), e.g. -- --contact you@example.org")
     sync.set_defaults(func=cmd_sync_all)
 
+    broker_help = "the Celery broker: redis://HOST:6379/0 or amqp://USER:PASS@HOST:5672// ($MIRROR_BROKER_URL)"
+    queue_help = "the queue's name (default: $MIRROR_CLUSTER_QUEUE, else mirror)"
+    enqueue = sub.add_parser("enqueue", help="queue site crawls for the cluster's workers (see `mirror worker`)")
+    enqueue.add_argument("sites", nargs="*", metavar="PROFILE",
+                         help="site profile names (config/sites/NAME.toml), or base URLs")
+    enqueue.add_argument("--all", action="store_true", help="every site profile")
+    enqueue.add_argument("--broker", help=broker_help)
+    enqueue.add_argument("--queue", help=queue_help)
+    enqueue.add_argument("--db", help="database URL the crawls write to (default: each worker's own)")
+    enqueue.add_argument("--if-busy", choices=["retry", "skip"], default="retry",
+                         help="when the site is being crawled already: try again later (default, "
+                              "every $MIRROR_CLUSTER_BUSY_RETRY s) or drop the task")
+    enqueue.add_argument("--crawl", metavar="OPTIONS", default="",
+                         help="`mirror crawl` options for these crawls, e.g. --crawl=\"--full\"")
+    enqueue.set_defaults(func=cmd_enqueue)
+
+    worker = sub.add_parser("worker", help="run a Celery worker: crawls queued sites, one site per task")
+    worker.add_argument("--broker", help=broker_help)
+    worker.add_argument("--queue", help=queue_help)
+    worker.add_argument("--db", help="database URL (default: $MIRROR_DATABASE_URL); PostgreSQL for many machines")
+    worker.add_argument("--concurrency", type=int, default=1, help="sites crawled at once by this worker (default 1)")
+    worker.add_argument("--name", help="the worker's name, e.g. w1@%%h (default celery@HOST)")
+    worker.add_argument("--beat", action="store_true",
+                        help="also run the scheduler in this worker (one machine only: run one beat per cluster)")
+    worker.add_argument("--schedule", metavar="FILE", help="--beat: beat's state file (default celerybeat-schedule)")
+    worker.add_argument("--logfile", metavar="FILE", help="log to FILE instead of standard error")
+    worker.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    worker.set_defaults(func=cmd_worker)
+
+    beat = sub.add_parser("beat", help="run Celery beat: queue each profile's re-sync every `interval`")
+    beat.add_argument("--broker", help=broker_help)
+    beat.add_argument("--queue", help=queue_help)
+    beat.add_argument("--schedule", metavar="FILE", help="beat's state file (default celerybeat-schedule)")
+    beat.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    beat.set_defaults(func=cmd_beat)
+
     demo = sub.add_parser("demo", help="mirror the bundled sample archive (offline)")
     demo.add_argument("--db-path", default="mirror-demo.sqlite", help="SQLite file to write")
     demo.add_argument("--out", default="mirror-demo.jsonl", help="JSON Lines file to write")
@@ -333,6 +433,18 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--db", help="database URL")
     verify.add_argument("--site", help="only this archive (its base URL)")
     verify.set_defaults(func=cmd_verify)
+
+    db = sub.add_parser("db", help="the database schema: upgrade it, or show its revision")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_upgrade = db_sub.add_parser("upgrade", help="bring the database to this fic-mirror's schema "
+                                                    "(SQLite: a backup copy is made first)")
+    db_upgrade.add_argument("--db", help="database URL (default: $MIRROR_DATABASE_URL or sqlite:///mirror.sqlite)")
+    db_upgrade.add_argument("--revision", default="head", help="target revision (default: the newest)")
+    db_upgrade.add_argument("--no-backup", action="store_true", help="SQLite: do not copy the file first")
+    db_upgrade.set_defaults(func=cmd_db_upgrade)
+    db_current = db_sub.add_parser("current", help="show the database's schema revision")
+    db_current.add_argument("--db", help="database URL (default: $MIRROR_DATABASE_URL or sqlite:///mirror.sqlite)")
+    db_current.set_defaults(func=cmd_db_current)
     return parser
 
 

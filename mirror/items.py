@@ -286,6 +286,9 @@ class AuthorProfile:
     # Site-defined author fields and other labelled lines, "Label" -> HTML as shown.
     fields: dict[str, str] = field(default_factory=dict)
     story_ids: list[int] = field(default_factory=list)  # the stories panel, in page order
+    # The "Series by" panel (``viewuser.php?action=seriesby&uid=N``), in page order: the series
+    # the member owns; read when the tab's count is above 0.
+    series: list[Series] = field(default_factory=list)
     story_count: int | None = None  # the "Stories by" tab count
     series_count: int | None = None  # the "Series by" tab count
     review_count: int | None = None  # the "Reviews by" tab count

@@ -17,6 +17,7 @@ Every key (``config/sites/example.toml`` documents each one)::
     include = ["viewstory\\.php"]        # regexes: only matching URLs are requested (listing
     exclude = ["sid=666\\b"]             #   and story URLs; robots.txt and the login are exempt)
     notes = "free text"
+    interval = "6h"                      # `mirror beat`: re-sync this often ("30m", "6h", "1d", "1d12h")
 
 A profile is validated when it is loaded: every problem (an unknown key, a wrong type, a value
 out of range, a regex that does not compile, a date format without a year...) is reported in one
@@ -65,6 +66,7 @@ class Profile:
     printable: bool = True  # False: the printable view is off, chapters are read one by one
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    interval: float | None = None  # seconds between scheduled re-syncs (`mirror beat`); None: not scheduled
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -101,8 +103,24 @@ _KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "username_env": (str, "a string"), "password_env": (str, "a string"),
     "pass_age_gates": (bool, "true or false"), "printable": (bool, "true or false"), "include": (list, "a list of regular expressions"),
     "exclude": (list, "a list of regular expressions"), "notes": (str, "a string"),
+    "interval": (str, "a duration such as \"6h\", \"1d\" or \"1d12h\""),
 }
 KEYS = tuple(_KEYS)
+
+_INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_INTERVAL = re.compile(r"^(?:\d+[smhdw])+$")
+MIN_INTERVAL = 10 * 60  # a scheduled re-sync more often than this is no longer polite
+MAX_INTERVAL = 366 * 86400
+
+
+def parse_interval(value: str) -> float:
+    """Seconds in a duration such as "30m", "6h", "1d", "1d12h" (units s, m, h, d, w);
+    ValueError for anything else."""
+    text = value.strip().lower().replace(" ", "")
+    if not _INTERVAL.match(text):
+        raise ValueError(f"{value!r} is not a duration: a number and a unit (s, m, h, d, w), "
+                         "e.g. \"6h\", \"1d\" or \"1d12h\"")
+    return float(sum(int(n) * _INTERVAL_UNITS[u] for n, u in re.findall(r"(\d+)([smhdw])", text)))
 
 
 def _check_value(key: str, value: Any) -> str | None:
@@ -131,6 +149,14 @@ def _check_value(key: str, value: Any) -> str | None:
     if key == "concurrency" and not 1 <= value <= MAX_CONCURRENCY:
         return (f"{value} is out of range: 1 to {MAX_CONCURRENCY} requests at a time "
                 "(small archives run on shared hosting; 1 is the polite default)")
+    if key == "interval":
+        try:
+            seconds = parse_interval(value)
+        except ValueError as exc:
+            return str(exc)
+        if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+            return (f"{value!r} is out of range: a re-sync every 10m at the most often, "
+                    "every 366d at the least")
     if key in ("username_env", "password_env") and not _ENV.match(value):
         return f"{value!r} is not an environment variable name"
     if key in ("include", "exclude"):
@@ -179,6 +205,7 @@ def validate(data: Mapping[str, Any], source: str | Path = "<profile>") -> Profi
         username_env=data.get("username_env"), password_env=data.get("password_env"),
         pass_age_gates=data.get("pass_age_gates", True), printable=data.get("printable", True),
         include=tuple(data.get("include", ())), exclude=tuple(data.get("exclude", ())),
+        interval=parse_interval(data["interval"]) if "interval" in data else None,
         path=source if isinstance(source, Path) else None,
     )
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from mirror import urls
-from mirror.items import STATUS_INCOMPLETE, AuthorPages, ChallengePages, Page, ReviewPages, SeriesPages, Source, StoryPages
+from mirror.items import (STATUS_INCOMPLETE, TAXONOMY_PARTS, AuthorPages, ChallengePages, Page, ReviewPages,
+                          SeriesPages, Source, StoryPages, TaxonomyPages)
 
 NOT_CAPTURED = "not captured: this page's request failed during the crawl"
 
@@ -68,8 +69,22 @@ def _page_offset(url: str) -> int:
     return int(value) if value.isdigit() else 0
 
 
-# The pages of the site's other records: series, review lists, profiles, challenges.
-RECORD_SCRIPTS = frozenset({"viewseries.php", "reviews.php", "viewuser.php", "challenges.php"})
+# The pages of the site's other records: series, review lists, profiles, challenges, and the
+# taxonomy's browse pages (with the rating gates: ``viewstory.php?sid=N`` alone, see _is_record).
+RECORD_SCRIPTS = frozenset({"viewseries.php", "reviews.php", "viewuser.php", "challenges.php", "browse.php",
+                            "viewstory.php"})
+
+
+def _is_record(script: str, query: dict[str, str]) -> bool:
+    """A page one of the record rebuilders reads: of browse.php only the taxonomy's pages, of
+    viewstory.php only the bare ``?sid=N`` (the taxonomy's rating-gate pages), not story pages."""
+    from mirror.parsing.taxonomy import page_type
+
+    if script == "viewstory.php":
+        return set(query) == {"sid"}
+    if script == "browse.php":
+        return page_type(urls.build("", script, **query)) not in (None, "gate")
+    return script in RECORD_SCRIPTS
 
 
 @dataclass
@@ -94,7 +109,7 @@ class SiteCaptures:
                 if not url.startswith(site) or str(fields.get("status")) != "200":
                     continue
                 script, query = urls.script_and_query(url)
-                if script not in RECORD_SCRIPTS:
+                if script not in RECORD_SCRIPTS or not _is_record(script, query):
                     continue
                 if fields.get("mime") == "warc/revisit":
                     original = known.get((url, fields.get("digest", "")))
@@ -154,10 +169,14 @@ def review_pages(captures: SiteCaptures, date_format: str) -> list[ReviewPages]:
 
 
 def author_pages(captures: SiteCaptures, date_format: str) -> list[AuthorPages]:
-    """Each member's profile page (``viewuser.php?uid=N``)."""
+    """Each member's profile page (``viewuser.php?uid=N``), then the pages of their "Series by"
+    panel (``viewuser.php?action=seriesby&uid=N[&offset=K]``) where it was captured."""
     found = captures.latest("viewuser.php", "author", lambda q: _number(q, "uid", {"uid"}))
-    return [AuthorPages(site=captures.site, author_id=key, pages=pages, requests=len(pages),
-                        date_format=date_format) for key, pages in sorted(found.items())]
+    panels = captures.latest("viewuser.php", "author", lambda q: _number(q, "uid", {"uid", "action", "offset"})
+                             if q.get("action") == "seriesby" else None)
+    return [AuthorPages(site=captures.site, author_id=key, pages=pages + panels.get(key, []),
+                        requests=len(pages) + len(panels.get(key, [])), date_format=date_format)
+            for key, pages in sorted(found.items())]
 
 
 def challenge_pages(captures: SiteCaptures, date_format: str) -> list[ChallengePages]:
@@ -165,3 +184,42 @@ def challenge_pages(captures: SiteCaptures, date_format: str) -> list[ChallengeP
     found = captures.latest("challenges.php", "challenge", lambda q: _number(q, "chalid", {"chalid", "offset"}))
     return [ChallengePages(site=captures.site, challenge_id=key, pages=pages, requests=len(pages),
                            date_format=date_format) for key, pages in sorted(found.items())]
+
+
+def taxonomy_pages(captures: SiteCaptures, date_format: str) -> list[TaxonomyPages]:
+    """The taxonomy (the browse menu and class lists, the category tree, characters, ratings
+    with their gate pages), each part as the latest crawl that read it captured it: one
+    :class:`TaxonomyPages` holding every part found (none: an empty list)."""
+    from mirror.parsing.taxonomy import page_type, part_of
+
+    by_crawl: dict[str, dict[Path, dict[str, tuple[str, dict]]]] = {}  # part -> index -> url -> newest
+    starts: dict[str, tuple[str, Path]] = {}  # part -> (timestamp, index) of its newest first page
+    for index, stamp, script, query, fields in captures.entries:
+        url = fields["url"]
+        kind = page_type(url)
+        part = "ratings" if kind == "gate" else part_of(url) if script == "browse.php" else None
+        if part is None:
+            continue
+        held = by_crawl.setdefault(part, {}).setdefault(index, {})
+        if url not in held or held[url][0] < stamp:
+            held[url] = (stamp, fields)
+        first = kind in ("menu", "categories", "characters", "ratings") and "catid" not in query \
+            and _page_offset(url) == 0 and (kind != "menu" or part == "classes")
+        if first and (part not in starts or starts[part][0] < stamp):
+            starts[part] = (stamp, index)
+    if not starts:
+        return []
+    capture = TaxonomyPages(site=captures.site)
+    for part in TAXONOMY_PARTS:
+        if part not in starts:
+            continue
+        capture.parts.append(part)
+        held = by_crawl[part][starts[part][1]]
+        # in the order the crawl fetched them (its WARC records' order)
+        for _, fields in sorted(held.values(), key=lambda v: (v[0], v[1]["filename"], int(v[1]["offset"]))):
+            capture.pages.append(load_page(Source(url=fields["url"], kind="taxonomy", status=200,
+                                                  warc_filename=fields["filename"],
+                                                  warc_offset=int(fields["offset"]),
+                                                  warc_length=int(fields["length"])), captures.warc_dir))
+    capture.requests = len(capture.pages)
+    return [capture]

@@ -49,6 +49,7 @@ class SiteReparse:
                 f"{self.count('mirror/reparse/reviews')} review lists, "
                 f"{self.count('mirror/reparse/authors')} author profiles, "
                 f"{self.count('mirror/reparse/challenges')} challenges, "
+                f"{self.count('mirror/reparse/taxonomy')} taxonomy captures, "
                 f"{self.count('mirror/reparse/missing_source')} without their WARC records"
                 + (f"; changed: {shown}" if self.changed else ""))
 

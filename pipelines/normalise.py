@@ -89,6 +89,8 @@ def normalise_author(profile: AuthorProfile) -> AuthorProfile:
     profile.status = text(profile.status) or ""
     profile.bio_html = html(profile.bio_html)
     profile.fields = {text(k) or "": html(v) for k, v in profile.fields.items()}
+    for series in profile.series:
+        series.title = text(series.title) or ""
     return profile
 
 

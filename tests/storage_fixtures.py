@@ -7,7 +7,8 @@ Import explicitly in a test module::
 ``db_url`` is parametrised: a fresh SQLite file under ``tmp_path``, and --
 when ``MIRROR_TEST_POSTGRES_URL`` is set -- a fresh PostgreSQL schema
 ``t_<uuid>`` (the connection's ``search_path`` points at it), dropped after
-the test.
+the test.  ``database(backend, folder)`` makes the same for module-scoped
+fixtures; the ``backend`` fixture (tests/conftest.py) parametrises those.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -31,14 +34,24 @@ def _postgres_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'mirror.sqlite'}"
-        return
-    base = _postgres_url()
-    if base is None:
+BACKENDS = ("sqlite", "postgresql")
+
+
+def skip_without_postgres(backend: str) -> None:
+    if backend == "postgresql" and _postgres_url() is None:
         pytest.skip(f"{POSTGRES_ENV} is not set")
+
+
+@contextmanager
+def database(backend: str, folder: Path, name: str = "mirror") -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file ``folder/<name>.sqlite``, or a PostgreSQL schema
+    ``t_<uuid>`` of its own (the URL's ``search_path`` option points at it, so a crawl in a child
+    process uses it too), dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / f'{name}.sqlite'}"
+        return
+    skip_without_postgres(backend)
+    base = _postgres_url()
     schema = f"t_{uuid.uuid4().hex}"
     admin = create_engine(base)
     try:
@@ -50,6 +63,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    with database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from tests.test_crawl_sample import mirrored_copy, crawl, last_run, run
 
 
 @pytest.fixture(scope="module")
-def mirrored(tmp_path_factory):
-    yield from mirrored_copy(tmp_path_factory, "challenges")
+def mirrored(tmp_path_factory, backend):
+    yield from mirrored_copy(tmp_path_factory, "challenges", backend)
 
 
 def responses(archive, chalid):

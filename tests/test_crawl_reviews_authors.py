@@ -16,8 +16,8 @@ def shown_reviews(archive, sid):
 
 
 @pytest.fixture(scope="module")
-def mirrored(tmp_path_factory):
-    yield from mirrored_copy(tmp_path_factory, "reviews")
+def mirrored(tmp_path_factory, backend):
+    yield from mirrored_copy(tmp_path_factory, "reviews", backend)
 
 
 def test_reviews_match_the_archive(mirrored):
@@ -80,8 +80,17 @@ def test_author_profiles_match_the_archive(mirrored):
         assert got.story_count == len(archive.stories_by(uid))
         assert got.series_count == len([s for s in archive.series.values() if s.uid == uid])
         assert set(got.story_ids) == {s.sid for s in archive.listed_stories() if uid in s.author_uids}
-    profile_paths = [r.path_qs for r in log if "viewuser.php" in r.path_qs]
+        # the "Series by" panel: the series they own, read once, only where the tab counts any
+        owned = sorted(s.seriesid for s in archive.series.values() if s.uid == uid)
+        assert [s.id for s in got.series] == owned, uid
+        assert [s.title for s in got.series] == [archive.series[n].title for n in owned]
+    profile_paths = [r.path_qs for r in log if "viewuser.php" in r.path_qs and "action=" not in r.path_qs]
     assert len(profile_paths) == len(set(profile_paths)) == len(wanted)
+    panels = [r.path_qs for r in log if "viewuser.php?action=seriesby" in r.path_qs]
+    owners = {s.uid for s in archive.series.values()} & wanted
+    assert sorted(panels) == sorted(f"/efiction/viewuser.php?action=seriesby&uid={uid}" for uid in owners)
+    assert len(owners) >= 2
+    assert not [r.path_qs for r in log if "viewuser.php?action=" in r.path_qs and "seriesby" not in r.path_qs]
 
 
 def test_resync_fetches_reviews_only_where_the_count_changed(mirrored):

@@ -24,7 +24,7 @@ from mirror.sample import SampleArchive
 from mirror.sample.archive import ARCHIVE
 from mirror.sample.render import fmt_date
 from mirror.storage import CrawlRun, Store
-from tests.storage_fixtures import table_counts
+from tests.storage_fixtures import database, table_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,12 +62,11 @@ def export(store: Store, site: str | None = None) -> str:
     return stream.getvalue()
 
 
-def mirrored_copy(tmp_path_factory, name: str):
-    """A fixture body: a copy of the sample archive served and crawled once into SQLite; yields
-    (site, archive, store, db URL, the server's request log)."""
+def mirrored_copy(tmp_path_factory, name: str, backend: str = "sqlite"):
+    """A fixture body: a copy of the sample archive served and crawled once into a fresh database
+    of ``backend``; yields (site, archive, store, db URL, the server's request log)."""
     archive = ARCHIVE.copy()
-    db = f"sqlite:///{tmp_path_factory.mktemp(name) / 'mirror.sqlite'}"
-    with SampleArchive(archive=archive) as site:
+    with database(backend, tmp_path_factory.mktemp(name)) as db, SampleArchive(archive=archive) as site:
         crawl(site.base_url, db)
         store = Store(db)
         try:
@@ -83,14 +82,17 @@ def archive():
 
 
 @pytest.fixture(scope="module")
-def mirrored(archive, tmp_path_factory):
-    """One crawl of the sample archive into SQLite, shared by the tests below."""
-    db = tmp_path_factory.mktemp("crawl") / "mirror.sqlite"
-    archive.clear_requests()
-    result = crawl(archive.base_url, f"sqlite:///{db}")
-    store = Store(f"sqlite:///{db}")
-    yield archive, store, result, archive.request_log()
-    store.close()
+def mirrored(archive, tmp_path_factory, backend):
+    """One crawl of the sample archive into SQLite and one into PostgreSQL, each shared by the
+    tests below."""
+    with database(backend, tmp_path_factory.mktemp("crawl")) as db:
+        archive.clear_requests()
+        result = crawl(archive.base_url, db)
+        store = Store(db)
+        try:
+            yield archive, store, result, archive.request_log()
+        finally:
+            store.close()
 
 
 def test_every_public_story_with_every_field(mirrored):

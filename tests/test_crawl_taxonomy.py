@@ -15,8 +15,8 @@ from tests.test_crawl_sample import mirrored_copy, crawl, last_run, run
 
 
 @pytest.fixture(scope="module")
-def mirrored(tmp_path_factory):
-    yield from mirrored_copy(tmp_path_factory, "taxonomy")
+def mirrored(tmp_path_factory, backend):
+    yield from mirrored_copy(tmp_path_factory, "taxonomy", backend)
 
 
 def _taxonomy_paths(log):

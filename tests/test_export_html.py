@@ -111,6 +111,9 @@ def test_site_matches_golden(site: Path) -> None:
 def test_layout(site: Path) -> None:
     assert sorted(tree(site)) == [
         "authors.html",
+        "authors/1-12.html",
+        "authors/1-7.html",
+        "authors/2-1.html",
         "index.html",
         "series.html",
         "stories/1-000003-the-long-winter/chapter-001.html",

@@ -18,7 +18,7 @@ import pytest
 
 from mirror.export.epub import epub_bytes, html_to_xhtml
 from mirror.export.html import write_html_site
-from mirror.export.jsonl import write_jsonl
+from mirror.export.jsonl import write_jsonl, write_records
 from mirror.export.sanitize import clean_html
 from mirror.images import (ImageRef, check_image, find_image_urls, image_url_allowed, local_images, sniff,
                            story_image_urls)
@@ -305,6 +305,13 @@ def test_exports_embed_and_list_images(crawled, illustrated, tmp_path):
     assert records[3]["images"] == [r.record() for r in refs]
     assert records[9]["images"] == [refs[1].record() | {"url": site + "images/map.png"}]
     assert records[1]["images"] == []
+    # JSONL --kind authors: the bio's stored images
+    stream = io.StringIO()
+    write_records(store, "authors", stream, site=site)
+    authors = {r["author_id"]: r for r in map(json.loads, stream.getvalue().splitlines())}
+    portrait = store.image_for_url(site, site + "images/portrait.png")
+    assert authors[illustrated.archive.story(3).uid]["images"] == [portrait.record()]
+    assert [uid for uid, r in authors.items() if r["images"]] == [illustrated.archive.story(3).uid]
 
     # EPUB: each content once, src rewritten, the missing image a link
     book = zipfile.ZipFile(io.BytesIO(epub_bytes(story, images)))
@@ -327,6 +334,8 @@ def test_exports_embed_and_list_images(crawled, illustrated, tmp_path):
     assert sorted(p.name for p in (out / "images").iterdir()) == sorted(
         {f"{r.sha256}.png" for r in refs} | {f"{portrait.sha256}.png"})
     assert f'<img src="images/{portrait.sha256}.png" alt="Portrait">' in (out / "authors.html").read_text()
+    own = (out / "authors" / f"1-{illustrated.archive.story(3).uid}.html").read_text()  # the author's page
+    assert f'<img src="../images/{portrait.sha256}.png" alt="Portrait">' in own
     page = next(p for p in sorted((out / "stories").glob("*/chapter-002.html"))
                 if "The map again" in p.read_text()).read_text()
     assert f'src="../../images/{map_sha}.png"' in page

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from mirror.items import AuthorPages, Page, ReviewPages
-from mirror.parsing.authors import AuthorUnavailable, extract_author, parse_author_page
+from mirror.parsing.authors import AuthorUnavailable, extract_author, parse_author_page, parse_author_series_page
 from mirror.parsing.efiction import ParseError
 from mirror.parsing.reviews import extract_reviews, parse_review_time, parse_reviews_page
 from tests.parsing_helpers import BASE, fixture_bytes, page
@@ -129,3 +129,31 @@ def test_author_custom_fields():
     profile = parse_author_page(page("viewuser_uid2.html", body=body), BASE)
     assert profile.fields == {"Website": '<a href="http://example.org/">example.org</a>'}
     assert profile.bio_html.startswith("Writing since")
+
+
+def test_author_series_panel():
+    """The "Series by" panel (viewuser.php?action=seriesby&uid=N): the member's series, with the
+    profile read from the profile page and the series from the panel."""
+    panel = page("viewuser_uid2_seriesby.html")
+    shown = parse_author_series_page(panel, BASE)
+    assert (shown.author_id, shown.offset, shown.page_urls) == (2, 0, [])
+    assert [(s.id, s.title, s.url) for s in shown.series] == [(1, "Sunnydale Nights", BASE + "viewseries.php?seriesid=1")]
+    profile = extract_author(AuthorPages(site=BASE, author_id=2, requests=2,
+                                         pages=[page("viewuser_uid2.html"), panel]))
+    assert profile.story_ids == [2, 1, 20, 36, 3] and profile.series_count == 1
+    assert [s.id for s in profile.series] == [1] and not profile.warnings and profile.requests == 2
+    # the panel alone is not a profile; a profile page is not a panel
+    with pytest.raises(ParseError, match="pages"):
+        extract_author(AuthorPages(site=BASE, author_id=2, pages=[panel]))
+    with pytest.raises(ParseError, match="seriesby"):
+        parse_author_series_page(page("viewuser_uid2.html"), BASE)
+    # a later page of the panel is followed; a page without the profile block is named
+    body = fixture_bytes("viewuser_uid2_seriesby.html").replace(
+        b"<div id=\"skinnybottom\">",
+        b"<div id=\"pagelinks\"><a href=\"viewuser.php?action=seriesby&amp;uid=2&amp;offset=10\">2</a></div>"
+        b"<div id=\"skinnybottom\">")
+    assert parse_author_series_page(page("viewuser_uid2_seriesby.html", body=body), BASE).page_urls == [
+        BASE + "viewuser.php?action=seriesby&uid=2&offset=10"]
+    broken = fixture_bytes("viewuser_uid2_seriesby.html").replace(b"id=\"bio\"", b"id=\"other\"")
+    with pytest.raises(ParseError, match="seriesby.*bio"):
+        parse_author_series_page(page("viewuser_uid2_seriesby.html", body=broken), BASE)

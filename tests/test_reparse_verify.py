@@ -120,7 +120,12 @@ def test_reparse_rebuilds_the_database_from_the_warcs_without_the_site(captured,
         reviews_before = list(store.iter_reviews())
         authors_before = list(store.iter_authors())
         challenges_before = list(store.iter_challenges())
+        site = next(iter(before.values())).site
+        taxonomy_before = store.taxonomy(site)
     assert series_before and any(s.entries for s in series_before)
+    assert {e.kind for e in taxonomy_before.entries} == {"category", "class_type", "class", "character", "rating"}
+    assert any(e.kind == "rating" and e.warning_text for e in taxonomy_before.entries)  # from a gate page
+    assert any(a.series for a in authors_before)  # the "Series by" panels
     assert reviews_before and authors_before
     # a "parser bug" damaged what was stored: one chapter's text, one story's title, series orders
     damaged_sid = next(sid for sid, s in before.items() if s.status == "ok" and s.chapters)
@@ -133,10 +138,15 @@ def test_reparse_rebuilds_the_database_from_the_warcs_without_the_site(captured,
         session.execute(text("UPDATE reviews SET text_html = 'garbled', content_hash = 'x'"))
         session.execute(text("UPDATE challenges SET title = 'garbled', content_hash = 'x'"))
         session.execute(text("UPDATE author_profiles SET bio_html = 'garbled', content_hash = 'x'"))
+        session.execute(text("UPDATE series SET owner_author_pk = NULL"))
+        # the taxonomy: a category lost, names and a warning text garbled
+        session.execute(text("DELETE FROM taxonomy WHERE id = (SELECT min(id) FROM taxonomy WHERE kind = 'category')"))
+        session.execute(text("UPDATE taxonomy SET name = 'garbled' WHERE kind IN ('character', 'class')"))
+        session.execute(text("UPDATE taxonomy SET warning_text = NULL"))
     # the site is down (the server stopped with the fixture): reparse must not need it
     result = mirror("reparse", "--db", db, "--warc", str(warc))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"changed: {damaged_sid}" in result.stdout
+    assert f"changed: {damaged_sid}" in result.stdout and "1 taxonomy captures" in result.stdout
     assert f"{len(before)} stories reparsed (1 changed, {len(before) - 1} unchanged, 0 dropped), " \
            f"{len(series_before)} series" in result.stdout
     with Store(db) as store:
@@ -145,8 +155,8 @@ def test_reparse_rebuilds_the_database_from_the_warcs_without_the_site(captured,
         assert list(store.iter_reviews()) == reviews_before
         assert list(store.iter_authors()) == authors_before
         assert list(store.iter_challenges()) == challenges_before
+        assert store.taxonomy(site) == taxonomy_before
         history = store.story_history(next(iter(before.values())).site, damaged_sid)
-        runs = store.site_summary()
     assert {sid: _content(s) for sid, s in after.items()} == {sid: _content(s) for sid, s in before.items()}
     assert history  # the damaged and the repaired versions are both kept
     assert mirror("verify", "--db", db, "--warc", str(warc)).returncode == 0

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from mirror.sample import SampleArchive
 from mirror.sample.archive import ARCHIVE, MEMBER_PASSWORD, MEMBER_PENNAME
 from mirror.storage import CrawlStory, Store
+from tests.storage_fixtures import BACKENDS, database
 from tests.test_crawl_sample import ROOT, canon, crawl, export, last_run
 
 LISTED = len(ARCHIVE.listed_stories())
@@ -58,9 +59,9 @@ def reference(tmp_path_factory):
     return text
 
 
-def test_kill_9_then_the_same_command_resumes_without_loss(tmp_path, reference):
-    db = f"sqlite:///{tmp_path / 'killed.sqlite'}"
-    with SampleArchive() as site:
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_kill_9_then_the_same_command_resumes_without_loss(tmp_path, reference, kind):
+    with database(kind, tmp_path, "killed") as db, SampleArchive() as site:
         process = start_crawl(site.base_url, db)
         wait_for_stories(process, db, 8)
         process.send_signal(signal.SIGKILL)

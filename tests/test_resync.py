@@ -14,6 +14,7 @@ from mirror.sample.archive import ARCHIVE
 from sqlalchemy import select
 
 from mirror.storage import ChapterVersionRow, Store, StoryRow, StoryVersionRow
+from tests.storage_fixtures import BACKENDS, database
 from tests.test_crawl_sample import ROOT, canon, crawl, last_run, run
 
 STORY_PAGES = "viewstory.php"
@@ -30,17 +31,21 @@ def fetched_story_ids(log) -> set[int]:
 
 
 @pytest.fixture
-def mirrored(tmp_path):
-    """A private copy of the archive, served and mirrored once."""
+def mirrored(request, tmp_path):
+    """A private copy of the archive, served and mirrored once, into SQLite unless the test asks
+    for both backends (``on_both_backends``)."""
     archive = ARCHIVE.copy()
-    db = f"sqlite:///{tmp_path / 'mirror.sqlite'}"
-    with SampleArchive(archive=archive) as site:
+    with database(getattr(request, "param", "sqlite"), tmp_path) as db, SampleArchive(archive=archive) as site:
         crawl(site.base_url, db)
         store = Store(db)
         try:
             yield site, archive, store, db
         finally:
             store.close()
+
+
+# the re-sync tests that write new versions and history, run on PostgreSQL too
+on_both_backends = pytest.mark.parametrize("mirrored", BACKENDS, indirect=True)
 
 
 def resync(site, db, *extra):
@@ -72,6 +77,7 @@ def test_read_counts_drift_without_counting_as_changes(mirrored):
     assert [e for e in store.story_history(site.base_url, sid) if e["kind"] != "first_seen"] == []
 
 
+@on_both_backends
 def test_new_story_new_chapter_and_edited_summary_are_fetched_and_nothing_else(mirrored):
     site, archive, store, db = mirrored
     public = [s for s in archive.public_stories() if not s.gated]
@@ -124,6 +130,7 @@ def test_a_new_story_in_a_series_refetches_that_series_only(mirrored):
     assert [s.position for s in store.get_story(site.base_url, new.sid).series] == [len(archive.series[2].sids)]
 
 
+@on_both_backends
 def test_edited_chapter_text_is_caught_by_full_and_the_old_version_kept(mirrored):
     site, archive, store, db = mirrored
     story = next(s for s in archive.public_stories() if not s.gated and len(s.chapters) > 1)

@@ -58,6 +58,19 @@ def test_author_profiles_and_iteration(store: Store) -> None:
     assert store.profiled_authors(BASE) == ({2, 11}, set())
 
 
+def test_author_series_panel_is_stored_as_ownership(store: Store) -> None:
+    """The "Series by" panel's series: stored (a series row, if the series page was not read)
+    and owned by the member; iter_authors lists them; the profile's content is unchanged by it."""
+    plain = extract_author(AuthorPages(site=BASE, author_id=2, pages=[page("viewuser_uid2.html")]))
+    assert store.upsert_author_profile(plain) == "new" and not next(store.iter_authors(BASE)).series
+    both = extract_author(AuthorPages(site=BASE, author_id=2, pages=[
+        page("viewuser_uid2.html"), page("viewuser_uid2_seriesby.html")]))
+    assert store.upsert_author_profile(both) == "unchanged"
+    got = {a.author_id: a for a in store.iter_authors(BASE)}[2]
+    assert [(s.id, s.title, s.url) for s in got.series] == [(1, "Sunnydale Nights", BASE + "viewseries.php?seriesid=1")]
+    assert [(s.series_id, s.owner.id if s.owner else None) for s in store.iter_series(BASE)] == [(1, 2)]
+
+
 def test_exports_show_reviews_and_profiles(store: Store, tmp_path) -> None:
     for story in sample_stories():
         store.upsert_story(story)
@@ -69,7 +82,8 @@ def test_exports_show_reviews_and_profiles(store: Store, tmp_path) -> None:
     reviews.reviews[0].text_html = '<p onclick="x()">Nice<script>alert(1)</script></p>'
     store.upsert_reviews(reviews)
     profile = extract_author(AuthorPages(site=site, author_id=7, pages=[
-        page("viewuser_uid2.html", url=site + "viewuser.php?uid=7")]))
+        page("viewuser_uid2.html", url=site + "viewuser.php?uid=7"),
+        page("viewuser_uid2_seriesby.html", url=site + "viewuser.php?action=seriesby&uid=7")]))
     store.upsert_author_profile(profile)
     out = io.StringIO()
     write_jsonl(store, out)
@@ -92,3 +106,13 @@ def test_exports_show_reviews_and_profiles(store: Store, tmp_path) -> None:
     assert "<script" not in html and "onclick" not in html
     authors = (tmp_path / "site" / "authors.html").read_text(encoding="utf-8")
     assert "Writing since the late nineties." in authors and "Member since: 11/03/04" in authors
+    # the author's own page, linked from authors.html and the story pages: profile, stories, series
+    assert '<a href="authors/1-7.html">' in authors and 'href="../../authors/1-7.html"' in index
+    own = (tmp_path / "site" / "authors" / "1-7.html").read_text(encoding="utf-8")
+    assert "Writing since the late nineties." in own
+    assert "Member since: 11/03/04" in own and 'href="../stories/1-000003-' in own
+    assert "<h2>Series</h2>" in own and "<li>Sunnydale Nights</li>" in own  # no stories of it here
+    out = io.StringIO()
+    write_records(store, "authors", out)
+    zoe = next(r for r in map(json.loads, out.getvalue().splitlines()) if r["author_id"] == 7)
+    assert zoe["series_ids"] == [1] and zoe["images"] == []

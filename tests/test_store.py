@@ -604,5 +604,5 @@ def test_old_database_without_series_columns_is_a_clear_error(tmp_path) -> None:
     with sqlite3.connect(tmp_path / "old.sqlite") as conn:
         conn.execute("CREATE TABLE series (id INTEGER PRIMARY KEY, site_id INTEGER, series_id INTEGER, "
                      "title TEXT, url TEXT)")
-    with pytest.raises(StorageError, match="older version.*series lacks .*owner_author_pk"):
+    with pytest.raises(StorageError, match="matches no schema.*series lacks .*owner_author_pk"):
         Store(url).create_schema()

@@ -5,6 +5,7 @@ loaded from outside, one local style sheet)::
 
     index.html                       all stories by title, with their metadata
     authors.html                     by author: each author's stories
+    authors/<site>-<uid>.html        one page per author: profile, bio, their stories and series
     series.html                      by series: its stories in the series' order (sub-series nested
                                      in their parent when the series pages were read)
     style.css
@@ -91,7 +92,7 @@ def write_html_site(stories: Iterable[Story], folder: Path, series: Iterable[Ser
     stored series records, :meth:`Store.iter_series`) nests sub-series under their parent;
     ``reviews`` ((site, story id) -> reviews) are shown under their chapter (a review whose
     chapter is not known: on the story page); ``authors`` (profiles, :meth:`Store.iter_authors`)
-    head each author's section of authors.html."""
+    head each author's section of authors.html and fill their own page (``authors/``)."""
     folder = Path(folder)
     (folder / "stories").mkdir(parents=True, exist_ok=True)
     _write(folder / "style.css", STYLE_CSS)
@@ -110,6 +111,7 @@ def write_html_site(stories: Iterable[Story], folder: Path, series: Iterable[Ser
         if images is not None else {}
     _write(folder / "authors.html", _authors_page(entries, profiles, bios))
     _write(folder / "series.html", _series_page(entries, sites, series))
+    _write_author_pages(folder, entries, profiles, bios, _listed_series(entries))
 
 
 # ---------------------------------------------------------------- helpers
@@ -166,13 +168,18 @@ def _author_anchor(site_index: int, author_id: int) -> str:
     return f"a-{site_index}-{author_id}"
 
 
+def _author_file(site_index: int, author_id: int) -> str:
+    """An author's own page, under ``authors/`` (from ids only)."""
+    return f"authors/{site_index}-{author_id}.html"
+
+
 def _series_anchor(site_index: int, series_id: int) -> str:
     return f"s-{site_index}-{series_id}"
 
 
 def _authors_links(authors: Iterable[tuple[int, str]], site_index: int, root: str) -> str:
     links = [
-        f'<a href="{root}authors.html#{_author_anchor(site_index, aid)}">{escape(name or "Anonymous")}</a>'
+        f'<a href="{root}{_author_file(site_index, aid)}">{escape(name or "Anonymous")}</a>'
         for aid, name in authors
     ]
     return ", ".join(links) or "Unknown"
@@ -366,10 +373,10 @@ def _title_key(entry: _Entry) -> tuple:
     return (entry.title.casefold(), entry.title, entry.site_index, entry.story_id)
 
 
-def _entry_item(entry: _Entry, *, with_summary: bool = True) -> str:
-    href = f"stories/{entry.folder}/index.html"
+def _entry_item(entry: _Entry, *, with_summary: bool = True, root: str = "") -> str:
+    href = f"{root}stories/{entry.folder}/index.html"
     facts = [
-        f"by {_authors_links(entry.authors, entry.site_index, '')}",
+        f"by {_authors_links(entry.authors, entry.site_index, root)}",
         f"Rating: {escape(entry.rating or 'Unknown')}",
         f"Chapters: {_number(entry.chapters)}",
         f"Words: {_number(entry.words)}",
@@ -404,7 +411,7 @@ def _index_page(entries: list[_Entry], sites: dict[str, int]) -> str:
     return _page("Stories by title", "".join(body), "")
 
 
-def _profile_html(profile: AuthorProfile, refs: list[ImageRef] = ()) -> str:
+def _profile_html(profile: AuthorProfile, refs: list[ImageRef] = (), root: str = "") -> str:
     facts = []
     if profile.real_name:
         facts.append(f"Real name: {escape(profile.real_name)}")
@@ -415,7 +422,7 @@ def _profile_html(profile: AuthorProfile, refs: list[ImageRef] = ()) -> str:
     out = f'<p class="meta">{" · ".join(facts)}</p>\n' if facts else ""
     for label, value in profile.fields.items():
         out += f'<p class="meta">{escape(label)}: {clean_html(value)}</p>\n'
-    bio = clean_html(profile.bio_html, local_images(refs, profile.url) if refs else None)
+    bio = clean_html(profile.bio_html, local_images(refs, profile.url, root) if refs else None)
     if bio:
         out += f'<div class="summary">{bio}</div>\n'
     return out
@@ -436,13 +443,60 @@ def _authors_page(entries: list[_Entry], profiles: dict[tuple[int, int], AuthorP
         body.append('<p class="meta">No authors.</p>\n')
     for key in order:
         works = sorted(by_author[key], key=_title_key)
-        body.append(f'<h2 id="{_author_anchor(*key)}">{escape(names[key])}</h2>\n')
+        body.append(f'<h2 id="{_author_anchor(*key)}"><a href="{_author_file(*key)}">{escape(names[key])}</a></h2>\n')
         if profiles and key in profiles:
             body.append(_profile_html(profiles[key], (bios or {}).get(key, [])))
         body.append('<ul class="stories">\n')
         body += [_entry_item(e, with_summary=False) for e in works]
         body.append("</ul>\n")
     return _page("Authors", "".join(body), "")
+
+
+def _listed_series(entries: list[_Entry]) -> set[tuple[int, int]]:
+    return {(e.site_index, sid) for e in entries for sid, _ in e.series}
+
+
+def _write_author_pages(folder: Path, entries: list[_Entry], profiles: dict[tuple[int, int], AuthorProfile],
+                        bios: dict[tuple[int, int], list[ImageRef]], on_series_page: set[tuple[int, int]]) -> None:
+    """``authors/<site>-<uid>.html`` for every author of a story here (as authors.html lists them):
+    the profile's fields, the bio (its stored images from ``images/``), their stories by title and
+    the series they own (linked to series.html where it lists them: those with stories here)."""
+    by_author: dict[tuple[int, int], list[_Entry]] = {}
+    names: dict[tuple[int, int], str] = {}
+    for entry in entries:
+        for aid, name in dict.fromkeys(entry.authors):
+            key = (entry.site_index, aid)
+            by_author.setdefault(key, []).append(entry)
+            names.setdefault(key, name or "Anonymous")
+    if names:
+        (folder / "authors").mkdir(exist_ok=True)
+    root = "../"
+    for key in sorted(names):
+        profile = profiles.get(key)
+        body = [_nav((f"{root}index.html", "Stories by title", None), (f"{root}authors.html", "Authors", None),
+                     (f"{root}series.html", "Series", None)),
+                f"<h1>{escape(names[key])}</h1>\n"]
+        if profile is not None:
+            body.append(_profile_html(profile, bios.get(key, []), root))
+            body.append(f'<p class="meta">On the archive: {_external(profile.url, profile.url)}</p>\n')
+        works = sorted(by_author.get(key, []), key=_title_key)
+        body.append("<h2>Stories</h2>\n")
+        if works:
+            body.append('<ul class="stories">\n')
+            body += [_entry_item(e, with_summary=True, root=root) for e in works]
+            body.append("</ul>\n")
+        else:
+            body.append('<p class="meta">No stories here.</p>\n')
+        owned = profile.series if profile is not None else []
+        if owned:
+            body.append('<h2>Series</h2>\n<ul class="series">\n')
+            for item in owned:
+                title = escape(_title(item.title))
+                where = (key[0], item.id)
+                body.append(f'<li><a href="{root}series.html#{_series_anchor(*where)}">{title}</a></li>\n'
+                            if where in on_series_page else f"<li>{title}</li>\n")
+            body.append("</ul>\n")
+        _write(folder / _author_file(*key), _page(names[key], "".join(body), root))
 
 
 def _series_page(entries: list[_Entry], sites: dict[str, int] | None = None,

@@ -83,7 +83,7 @@ REVIEW_KEYS: tuple[str, ...] = (
 )
 AUTHOR_RECORD_KEYS: tuple[str, ...] = (
     "site", "author_id", "url", "pen_name", "real_name", "member_since", "member_since_display", "status",
-    "bio_html", "fields", "story_ids", "story_count", "series_count", "review_count",
+    "bio_html", "fields", "story_ids", "series_ids", "story_count", "series_count", "review_count", "images",
 )
 SERIES_RECORD_KEYS: tuple[str, ...] = (
     "site", "series_id", "url", "title", "owner", "summary_html", "categories", "characters", "classes",
@@ -235,15 +235,18 @@ def review_record(review: Review, *, in_story: bool = False) -> dict[str, Any]:
     return record
 
 
-def author_record(profile: AuthorProfile) -> dict[str, Any]:
-    """The export record of one author, keys in :data:`AUTHOR_RECORD_KEYS` order."""
+def author_record(profile: AuthorProfile, images: ImageSource | None = None) -> dict[str, Any]:
+    """The export record of one author, keys in :data:`AUTHOR_RECORD_KEYS` order: ``series_ids``
+    the series they own, ``images`` the stored images their bio shows (from *images*, else none)."""
     return {
         "site": profile.site, "author_id": profile.author_id, "url": profile.url, "pen_name": profile.pen_name,
         "real_name": profile.real_name, "member_since": profile.member_since.isoformat() if profile.member_since else None,
         "member_since_display": profile.member_since_display, "status": profile.status,
         "bio_html": profile.bio_html, "fields": [{"label": k, "value": v} for k, v in profile.fields.items()],
-        "story_ids": list(profile.story_ids), "story_count": profile.story_count,
-        "series_count": profile.series_count, "review_count": profile.review_count,
+        "story_ids": list(profile.story_ids), "series_ids": [s.id for s in profile.series],
+        "story_count": profile.story_count, "series_count": profile.series_count,
+        "review_count": profile.review_count,
+        "images": [ref.record() for ref in images.bio_refs(profile)] if images is not None else [],
     }
 
 
@@ -297,7 +300,8 @@ def write_records(store: Store, kind: str, stream: TextIO, *, site: str | None =
     """``--kind authors|series|reviews|challenges``: one record per author, series, review or
     challenge of *store*."""
     if kind == "authors":
-        records = (author_record(a) for a in store.iter_authors(site))
+        bios = StoreImages(store)
+        records = (author_record(a, bios) for a in store.iter_authors(site))
     elif kind == "series":
         records = (series_record(s) for s in store.iter_series(site))
     elif kind == "reviews":

@@ -4,19 +4,22 @@ The profile (``#profile #bio``, from ``profile.tpl``) is label lines: ``Penname:
 Contact link), ``Real name:``, ``Member Since:``, ``Membership status:``, ``Bio:`` (HTML up to
 the end of the block) and the site's own author fields.  Then ``#tabs`` (Stories by, Series by,
 Reviews by, ... each with a ``[count]``) and the default panel: the member's stories as listing
-blocks.  A uid the site does not have shows the same template, empty.  Nothing here touches the
+blocks.  A uid the site does not have shows the same template, empty.  The "Series by" panel
+(``viewuser.php?action=seriesby&uid=N[&offset=K]``) shows the same profile, then the member's
+series as listing blocks (``viewseries.php?seriesid=N`` title links).  Nothing here touches the
 network or the database.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
 
 from mirror import urls
-from mirror.items import AuthorPages, AuthorProfile, Page
+from mirror.items import AuthorPages, AuthorProfile, Page, Series
 from mirror.parsing.dates import DateFormatError, parse_date
 from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _query, _text,
                                      _title_link_target, parse_document)
@@ -107,10 +110,87 @@ def parse_author_page(page: Page, base_url: str, date_format: str = "d/m/y",
     return profile
 
 
+@dataclass
+class AuthorSeriesPage:
+    """What one page of a member's "Series by" panel shows."""
+
+    author_id: int
+    url: str
+    series: list[Series] = field(default_factory=list)  # this page's series, in page order
+    offset: int = 0
+    page_urls: list[str] = field(default_factory=list)  # other pages of the panel (absolute, cleaned)
+
+
+def is_series_panel(url: str) -> bool:
+    """``viewuser.php?action=seriesby&uid=N[&offset=K]``."""
+    script, query = urls.script_and_query(url)
+    return script == "viewuser.php" and query.get("action") == "seriesby"
+
+
+def _panel_offset(url: str) -> int:
+    value = urls.script_and_query(url)[1].get("offset", "0")
+    return int(value) if value.isdigit() else 0
+
+
+def parse_author_series_page(page: Page, base_url: str, date_format: str = "d/m/y",
+                             encoding: str | None = None) -> AuthorSeriesPage:
+    """One page of the "Series by" panel: the series' title links in the listing blocks, in page
+    order.  Raises :class:`AuthorUnavailable` for an error page, :class:`ParseError` (naming the
+    field and the URL) for a page it cannot read."""
+    script, query = urls.script_and_query(page.url)
+    if not is_series_panel(page.url) or not query.get("uid", "").isdigit():
+        raise ParseError(page.url, "uid", "not a viewuser.php?action=seriesby&uid=N URL")
+    uid = int(query["uid"])
+    doc = parse_document(page, encoding)
+    if FATAL_ERROR_TEXT.lower() in _text(doc).lower():
+        raise AuthorUnavailable(page.url, "fatal", f"series panel shows an error: {FATAL_ERROR_TEXT}")
+    if not doc.xpath("//*[@id='bio']"):
+        raise ParseError(page.url, "bio", "no #bio profile block above the series panel")
+    shown = AuthorSeriesPage(author_id=uid, url=page.url, offset=_panel_offset(page.url))
+    for block in doc.xpath("//div[contains(concat(' ', normalize-space(@class), ' '), ' listbox ')]"):
+        title = next(iter(block.xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' title ')]")), None)
+        for link in (title.iter("a") if title is not None else ()):
+            link_script, link_query = _query(link.get("href", "").replace("&amp;", "&"))
+            if link_script != "viewseries.php" or not link_query.get("seriesid", "").isdigit():
+                continue
+            seriesid = int(link_query["seriesid"])
+            name = " ".join(link.text_content().split())
+            if not name:
+                raise ParseError(page.url, "series title", f"series {seriesid} has an empty title link")
+            if seriesid not in [s.id for s in shown.series]:
+                shown.series.append(Series(id=seriesid, title=name, url=urls.series_url(base_url, seriesid)))
+            break
+    for link in doc.xpath("//div[@id='pagelinks']//a[contains(@href, 'offset=')]"):
+        url = urls.clean(urls.absolute(page.url, link.get("href", "")))
+        link_query = urls.script_and_query(url)[1]
+        if is_series_panel(url) and link_query.get("uid") == str(uid) and url not in shown.page_urls:
+            shown.page_urls.append(url)
+    return shown
+
+
 def extract_author(author_pages: AuthorPages, encoding: str | None = None) -> AuthorProfile:
-    if not author_pages.pages:
+    """The profile from the first page that is not the "Series by" panel; the member's series
+    from the panel's pages (in offset order), when they were read."""
+    profile_pages = [p for p in author_pages.pages if not is_series_panel(p.url)]
+    if not profile_pages:
         raise ParseError(urls.author_url(author_pages.site, author_pages.author_id), "pages",
                          "no profile page was fetched")
-    profile = parse_author_page(author_pages.pages[0], author_pages.site, author_pages.date_format, encoding)
+    profile = parse_author_page(profile_pages[0], author_pages.site, author_pages.date_format, encoding)
+    panel = sorted((p for p in author_pages.pages if is_series_panel(p.url)), key=lambda p: _panel_offset(p.url))
+    unread = False
+    for page in panel:
+        try:
+            shown = parse_author_series_page(page, author_pages.site, author_pages.date_format, encoding)
+        except (ParseError, AuthorUnavailable) as exc:  # the profile stands; its series list is partial
+            profile.warnings.append(f"series: {exc}")
+            unread = True
+            continue
+        for series in shown.series:
+            if series.id not in [s.id for s in profile.series]:
+                profile.series.append(series)
+    if panel and not unread and not author_pages.failures and profile.series_count is not None \
+            and profile.series_count != len(profile.series):
+        profile.warnings.append(f"series: the tab counts {profile.series_count}, "
+                                f"the panel lists {len(profile.series)}")
     profile.requests = author_pages.requests
     return profile

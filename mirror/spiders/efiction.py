@@ -34,6 +34,7 @@ from mirror.parsing.challenges import ChallengeUnavailable, parse_challenge_list
 from mirror.items import TAXONOMY_PARTS, TaxonomyPages
 from mirror.parsing import taxonomy as taxonomy_parsing
 from mirror.parsing.reviews import parse_reviews_page, reviews_url
+from mirror.parsing.authors import AuthorUnavailable, parse_author_page, parse_author_series_page
 from mirror.parsing.series import SeriesUnavailable, parse_series_listing, parse_series_page
 from mirror.parsing.dates import DEFAULT_FORMAT, infer_date_format
 from mirror.parsing.efiction import listing_dates
@@ -500,10 +501,47 @@ class EfictionSpider(scrapy.Spider):
                                  cb_kwargs={"capture": capture}, dont_filter=True, priority=-2)
 
     def parse_author(self, response: Response, capture: AuthorPages):
-        capture.pages.append(to_page(response, "author"))
+        page = to_page(response, "author")
+        capture.pages.append(page)
         capture.requests += 1
         self.crawler.stats.inc_value("mirror/requests/authors")
-        yield capture
+        try:
+            shown = parse_author_page(page, self.base_url, self.date_format, self.encoding)
+        except (ParseError, AuthorUnavailable):
+            yield capture  # the pipeline drops it, with the reason
+            return
+        # the member's series ("Series by" tab), when the tab counts any: its pages one by one
+        panel = urls.build(self.base_url, "viewuser.php", action="seriesby", uid=capture.author_id)
+        if shown.series_count and self._profile_allows(panel):
+            yield self._author_series_request(capture, 0)
+        else:
+            yield capture
+
+    def _author_series_request(self, capture: AuthorPages, offset: int) -> scrapy.Request:
+        url = urls.build(self.base_url, "viewuser.php", action="seriesby", uid=capture.author_id,
+                         offset=offset or None)
+        return scrapy.Request(url, callback=self.parse_author_series, errback=self.author_series_failed,
+                              cb_kwargs={"capture": capture}, dont_filter=True, priority=-2)
+
+    def parse_author_series(self, response: Response, capture: AuthorPages):
+        yield from self._paged(response, capture, "author", "authors", parse_author_series_page, AuthorUnavailable,
+                               self._author_series_request, self._author_series_found)
+
+    def _author_series_found(self, shown):
+        series = [s.id for s in shown.series]
+        if self.resync:  # a re-sync reads a series only when it has never been read
+            series = [s for s in series if s not in getattr(self, "sync_plan").fetched_series]
+        yield from self._series_requests(series)
+
+    def author_series_failed(self, failure):
+        capture: AuthorPages = failure.request.cb_kwargs["capture"]
+        capture.requests += 1
+        capture.failures.append((failure.request.url, failure_reason(failure)))
+        self.crawler.stats.inc_value("mirror/authors/failed")
+        self._failure("author", failure.request.url, failure, author_id=capture.author_id)
+        self.logger.warning("series of author %s: %s failed after retries: %s", capture.author_id,
+                            failure.request.url, failure_reason(failure))
+        yield capture  # the profile, with the series read so far
 
     def author_failed(self, failure):
         capture: AuthorPages = failure.request.cb_kwargs["capture"]

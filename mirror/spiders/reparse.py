@@ -1,6 +1,6 @@
 """The reparse spider: no requests at all.  It reads each stored story's raw pages back from the
 crawl's WARC files and yields them as :class:`mirror.items.StoryPages` (and the latest captured
-pages of each series, review list and author profile), so they go through the very item pipelines
+pages of each series, review list, author profile, challenge and the taxonomy), so they go through the very item pipelines
 a crawl uses (extract, validate, normalise, store)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import scrapy
 
 from mirror.rebuild import (SiteCaptures, SourceMissing, author_pages, challenge_pages, review_pages,
-                            series_pages, story_pages)
+                            series_pages, story_pages, taxonomy_pages)
 from mirror.storage import Store, database_url
 
 
@@ -55,7 +55,7 @@ class ReparseSpider(scrapy.Spider):
         # the site's other records, each as its latest crawl captured it (one read of the indexes)
         captures = SiteCaptures.load(self.warc_dir, self.base_url)
         for what, rebuild in (("series", series_pages), ("reviews", review_pages), ("authors", author_pages),
-                              ("challenges", challenge_pages)):
+                              ("challenges", challenge_pages), ("taxonomy", taxonomy_pages)):
             try:
                 items = rebuild(captures, self.date_format)
             except SourceMissing as exc:

@@ -17,7 +17,8 @@ Design notes
   writes) instead of the ``sqlite3`` module's legacy transaction handling, so
   reads are real transactions and writers queue on the busy timeout instead
   of failing on a lock upgrade.
-* Tables are created (``create_all``) on first use.
+* The schema is managed by Alembic (:mod:`mirror.storage.migrate`): an empty database gets
+  every migration on first use; an older one is a clear error until ``mirror db upgrade``.
 * History is never thrown away: :meth:`Store.upsert_story` keeps every version
   of a story's metadata (``story_versions``) and of each chapter
   (``chapter_versions``), compared by SHA-256 so an unchanged re-store only
@@ -43,7 +44,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, create_engine, delete, event, func, inspect, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -76,7 +77,6 @@ from .models import (
     AuthorProfileRow,
     AuthorProfileVersionRow,
     AuthorRow,
-    Base,
     ReviewRow,
     ReviewVersionRow,
     ChapterAuthorRow,
@@ -592,6 +592,7 @@ class Store(ImageStore):
             self._snapshot_engine = self.engine  # SQLite transactions are serializable
         self._schema_ready = False
         self._schema_lock = threading.Lock()
+        self._busy_timeout = busy_timeout
 
     @classmethod
     def open(cls, url: str | None = None, **kwargs: Any) -> Store:
@@ -614,33 +615,25 @@ class Store(ImageStore):
     # ---------------------------------------------------------------- setup
 
     def create_schema(self) -> None:
-        """Create missing tables now (otherwise done on first use)."""
+        """Check the schema now, creating the tables of an empty database (otherwise done on
+        first use).  A database made by an older (or newer) fic-mirror raises
+        :class:`StorageError` saying what to do (``mirror db upgrade``): existing data is never
+        migrated implicitly."""
         if self._schema_ready:
             return
         with self._schema_lock:
             if self._schema_ready:
                 return
+            from .migrate import ensure_schema  # imports this module
+
             try:
-                # A plain (deferred) transaction: when the tables exist this
-                # only reads, so readers never queue behind a writer here.
-                # Retried: two processes creating tables at once may collide.
-                self._retrying(lambda: Base.metadata.create_all(self.engine))
+                # A plain (deferred) read when the schema is current, so readers never queue
+                # behind a writer here; an empty database is migrated under a lock (advisory on
+                # PostgreSQL, BEGIN IMMEDIATE on SQLite).  Retried on transient errors.
+                self._retrying(lambda: ensure_schema(self.engine.url, busy_timeout=self._busy_timeout))
             except SQLAlchemyError as exc:
                 raise StorageError(f"cannot open database {self.url}: {_short(exc)}") from exc
-            self._check_columns()
             self._schema_ready = True
-
-    def _check_columns(self) -> None:
-        """A database made by an older fic-mirror lacks columns: say so, clearly, before any query
-        fails on them (schema migrations come with Alembic)."""
-        inspector = inspect(self.engine)
-        for table in Base.metadata.sorted_tables:
-            have = {c["name"] for c in inspector.get_columns(table.name)}
-            missing = sorted(set(table.columns.keys()) - have)
-            if missing:
-                raise StorageError(
-                    f"the database {self.url} was made by an older version of fic-mirror: table "
-                    f"{table.name} lacks {', '.join(missing)}; use a new database file (or URL)")
 
     def _retrying(self, fn: Callable[[], T]) -> T:
         def should_retry(state: RetryCallState) -> bool:
@@ -1388,6 +1381,11 @@ class Store(ImageStore):
         assert site_pk is not None
         author_pk = self._upsert_named(session, AuthorRow, "author_id", site_pk, {
             profile.author_id: {"name": profile.pen_name, "url": profile.url}})[profile.author_id]
+        if profile.series:  # the "Series by" panel: the member owns these series
+            series_pks = self._upsert_named(session, SeriesRow, "series_id", site_pk, {
+                s.id: {"title": s.title, "url": s.url} for s in profile.series})
+            session.execute(update(SeriesRow).where(SeriesRow.id.in_(list(series_pks.values())))
+                            .values(owner_author_pk=author_pk).execution_options(synchronize_session=False))
         content = self._profile_content(profile)
         digest = _content_hash(json_safe(content))
         row = session.get(AuthorProfileRow, author_pk)
@@ -1415,7 +1413,8 @@ class Store(ImageStore):
     def iter_authors(self, site: str | None = None) -> Iterator[AuthorProfile]:
         """Every stored author (member) by site then uid, as :class:`mirror.items.AuthorProfile`,
         with the profile when it was read (``member_since_display`` etc. empty otherwise) and
-        ``story_ids``: the stories stored with them as an author, by story id."""
+        ``story_ids``: the stories stored with them as an author, by story id; ``series``: the
+        series they own (from the series' pages and their "Series by" panel), by series id."""
 
         def work(session: Session) -> list[AuthorProfile]:
             query = (select(AuthorRow, SiteRow.base_url, AuthorProfileRow)
@@ -1432,10 +1431,17 @@ class Store(ImageStore):
                         .join(StoryRow, StoryRow.id == StoryAuthorRow.story_pk)
                         .where(StoryAuthorRow.author_pk.in_(chunk)).order_by(StoryRow.story_id)):
                     stories.setdefault(author_pk, []).append(story_id)
+            owned: dict[int, list[Series]] = {}
+            for chunk in _chunks([r[0].id for r in rows]):
+                for series in session.scalars(select(SeriesRow).where(SeriesRow.owner_author_pk.in_(chunk))
+                                              .order_by(SeriesRow.series_id)):
+                    owned.setdefault(series.owner_author_pk, []).append(
+                        Series(id=series.series_id, title=series.title, url=series.url))
             out = []
             for author, base_url, profile in rows:
                 item = AuthorProfile(site=base_url, author_id=author.author_id, url=author.url,
-                                     pen_name=author.name, story_ids=stories.get(author.id, []))
+                                     pen_name=author.name, story_ids=stories.get(author.id, []),
+                                     series=owned.get(author.id, []))
                 if profile is not None:
                     item.real_name, item.member_since = profile.real_name, profile.member_since
                     item.member_since_display, item.status = profile.member_since_display, profile.status

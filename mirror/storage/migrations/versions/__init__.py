@@ -1,0 +1,1 @@
+"""Migrations, oldest first (``0001`` = the first released schema)."""
