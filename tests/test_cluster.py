@@ -17,6 +17,7 @@ A broker given in the environment must be up; an unset one is skipped when nothi
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -237,7 +238,16 @@ def test_cluster_mirrors_every_site_once_at_a_time_and_survives_a_killed_worker(
         for name, log in logs.items():
             workers[name] = _start_worker(name, broker, pg_url, queue, config, log, extra_env)
         # every site, then every site again: the duplicates find the site locked and wait
-        tasks = cluster.enqueue(names) + cluster.enqueue(names)
+        tasks = cluster.enqueue(names)
+        if results.startswith("rpc"):  # rpc:// results go to their publisher only: this process
+            tasks += cluster.enqueue(names)
+        else:  # the duplicates as an operator queues them: `mirror enqueue --all`
+            queued = subprocess.run([sys.executable, "-m", "mirror", "enqueue", "--all", "--broker", broker,
+                                     "--queue", queue, "--db", pg_url], capture_output=True, text=True,
+                                    cwd=ROOT, timeout=60)
+            assert queued.returncode == 0, queued.stderr
+            tasks += [tuple(m) for m in re.findall(r"^(\S+): queued \(task (\S+)\)$", queued.stdout, re.M)]
+            assert [site for site, _ in tasks[len(names):]] == sorted(names), queued.stdout
 
         # kill w1 (SIGKILL to its process group: main and pool processes; the crawl process, in
         # a session of its own, dies with its parent) once its crawl has stored a few stories
