@@ -34,9 +34,20 @@ def test_taxonomy_matches_the_archive(mirrored):
         by.setdefault(e.kind, {})[e.id] = e
     listed = archive.listed_stories()
     assert {i: (e.name, e.parent_id, e.description, e.story_count) for i, e in by["category"].items()} == {
-        c.catid: (c.name, None, c.description, sum(1 for s in listed if c.catid in dict(s.categories)))
+        c.catid: (c.name, None if c.parentcatid == -1 else c.parentcatid, c.description,
+                  archive.category_count(c.catid))
         for c in archive.categories.values()}
-    assert [e.id for e in sorted(by["category"].values(), key=lambda e: e.position)] == list(archive.categories)
+    # the tree: each category's children, in the site's order (display order, not catid order)
+    for parent in (-1, *archive.categories):
+        children = sorted((e for e in by["category"].values() if e.parent_id == (None if parent == -1 else parent)),
+                          key=lambda e: e.position)
+        assert [(e.id, e.position) for e in children] == [
+            (c.catid, n) for n, c in enumerate(archive.subcategories(parent))], parent
+    # the sample nests: two children shown out of catid order, and a grandchild
+    assert [c.catid for c in archive.subcategories(4)] == [7, 6] and [c.catid for c in archive.subcategories(7)] == [8]
+    assert archive.categories[8].leveldown == 2
+    # a parent's count includes its subcategories' stories
+    assert by["category"][4].story_count == archive.category_count(4) > sum(1 for s in listed if 4 in dict(s.categories))
     assert {i: e.name for i, e in by["character"].items()} == {c.charid: c.name for c in archive.characters.values()}
     assert {i: e.name for i, e in by["class_type"].items()} == {t.type_id: t.title for t in archive.class_types.values()}
     assert {i: (e.name, e.parent_id) for i, e in by["class"].items()} == {
@@ -52,6 +63,18 @@ def test_taxonomy_matches_the_archive(mirrored):
     # a handful of requests: the menu, the category tree, the lists, one gate per warned rating
     assert stats["mirror/requests/taxonomy"] == (1 + 1 + len(archive.categories) + 1 + 1
                                                  + len(archive.class_types) + 2)
+
+
+def test_stories_in_child_categories_are_stored_with_them(mirrored):
+    site, archive, store, _, _ = mirrored
+    stored = {s.story_id: s for s in store.iter_stories(site=site.base_url)}
+    nested = [s for s in archive.listed_stories()
+              if any(archive.categories[c].parentcatid != -1 for c, _ in s.categories)]
+    assert {archive.categories[c].leveldown for s in nested for c, _ in s.categories} == {1, 2}
+    for truth in nested:  # the child category itself (its id and name), not its parent
+        assert [(t.id, t.name) for t in stored[truth.sid].categories] == list(truth.categories), truth.sid
+    catids = {e.id for e in store.taxonomy(site.base_url).entries if e.kind == "category"}
+    assert {c for s in nested for c, _ in s.categories} <= catids
 
 
 def test_export_taxonomy(mirrored):

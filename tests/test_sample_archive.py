@@ -7,6 +7,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import lxml.html
 import pytest
@@ -300,3 +301,48 @@ def test_request_log(site):
     ]
     assert log[0].session_id is None and log[1].session_id == c.session_id()
     assert log[0].time <= log[1].time <= log[2].time
+
+
+def _category_body(page: bytes) -> bytes:
+    """The #skinny content of a category page with each category link's id, name, count and
+    description (and the page title's) replaced by placeholders: the page's shape, byte for byte."""
+    body = page[page.index(b'<div id="pagetitle">'):page.index(b'<div id="skinnybottom">')]
+    body = re.sub(rb"catid=\d+(['\"])>[^<]*</a>", rb"catid=N\1>NAME</a>", body)
+    body = re.sub(rb"</a> \[\d+\] [^\r\n<]*\r\n", b"</a> [COUNT] DESCRIPTION\r\n", body)
+    row = rb'<div> <a href="browse.php\?type=categories&amp;catid=N">NAME</a> \[COUNT\] DESCRIPTION\r\n</div>'
+    return re.sub(rb"(?:%s)+" % row, b"ROWS", body)  # however many subcategories
+
+
+def test_nested_categories_as_efiction_shows_them(client):
+    """Top level only on type=categories; a category's page shows its subcategories (display
+    order, counts with their subcategories' stories) above the stories filed in it; a parent
+    without stories of its own has the bytes of the real eFiction 3.5 page (catid=1 there)."""
+    fixtures = Path(__file__).parent / "fixtures" / "efiction35"
+    real_parent = (fixtures / "browse_categories_catid1.html").read_bytes()
+
+    def rows(path: str) -> list[tuple[int, int]]:
+        doc = client.doc(path)
+        links = doc.xpath('//div[@id="columncontainer"]/div/a')
+        return [(int(a.get("href").rsplit("=", 1)[1]), int(a.tail.split("]")[0].strip(" ["))) for a in links]
+
+    top = rows("browse.php?type=categories")
+    assert top == [(c.catid, ARCHIVE.category_count(c.catid)) for c in ARCHIVE.subcategories(-1)]
+    assert all(ARCHIVE.categories[c].parentcatid == -1 for c, _ in top) and len(top) < len(ARCHIVE.categories)
+    assert rows("browse.php?type=categories&catid=4") == [(7, 1), (6, 1)]  # display order, not catid order
+    assert rows("browse.php?type=categories&catid=7") == [(8, 1)]
+    assert rows("browse.php?type=categories&catid=8") == []
+    # Original Fiction: 8 stories counted, 6 listed (2 are in its subcategories)
+    assert dict(top)[4] == 8
+    own = [s.sid for s in ARCHIVE.listed_stories() if 4 in dict(s.categories)]
+    assert len(own) == 6 and sorted(listed_sids(client.doc("browse.php?type=categories&catid=4"))) == own
+    assert listed_sids(client.doc("browse.php?type=categories&catid=8")) == [25]
+    assert listed_sids(client.doc("browse.php?type=categories&catid=6")) == [27]
+    # other listings filter by a category with its subcategories
+    assert 25 in listed_sids(client.doc("browse.php?type=titles&catid=7"))
+    # the top level, and Fantasy: subcategories, then "No results found.", byte for byte as the real pages
+    assert _category_body(client.get("browse.php?type=categories")) == _category_body(
+        (fixtures / "browse_categories.html").read_bytes())
+    assert _category_body(client.get("browse.php?type=categories&catid=7")) == _category_body(real_parent)
+    # a story in a child category shows the child (extendcats off: no breadcrumb)
+    cats = client.doc("viewstory.php?sid=27&index=1").xpath("//a[contains(@href, 'type=categories&catid=')]")
+    assert [(a.get("href"), a.text) for a in cats] == [("browse.php?type=categories&catid=6", "Science Fiction")]

@@ -124,9 +124,18 @@ class Rating:
 
 @dataclass(frozen=True)
 class Category:
+    """A row of ``fanfiction_categories``.  Categories nest: ``parentcatid`` is -1 at the top
+    level, ``leveldown`` the depth (0 at the top), ``displayorder`` the order among siblings.
+    The story count eFiction shows (``numitems``) is derived: :meth:`Archive.category_count`."""
+
     catid: int
     name: str
     description: str
+    parentcatid: int = -1
+    leveldown: int = 0
+    displayorder: int = 0
+    image: str = ""  # shown only when the skin has the image file; the sample's skin has none
+    locked: bool = False  # locked: no new stories (the story form), no effect on browsing
 
 
 @dataclass(frozen=True)
@@ -519,12 +528,20 @@ _RATINGS = (
     Rating(6, "Adult Only", 6, "This story is only available to registered members who are 18 or older."),
 )
 
+# Top level first (catids 1-5); then a nested tree under "Original Fiction": two children whose
+# display order is not their catid order, and a grandchild (leveldown 2).  "Original Fiction"
+# has stories of its own; "Fantasy" has none (its page: subcategories, then "No results found.",
+# like the real browse_categories_catid1.html); "Science Fiction" and "Fairy Tales" have one each.
 _CATEGORIES = (
-    Category(1, "Sherlock Holmes", "Stories based on the Conan Doyle canon."),
-    Category(2, "Pride and Prejudice", "Regency romance and its discontents."),
-    Category(3, "Alice in Wonderland", "Down the rabbit hole and through the looking-glass."),
-    Category(4, "Original Fiction", "Original characters and settings."),
-    Category(5, "Poetry", "Verse of every kind."),
+    Category(1, "Sherlock Holmes", "Stories based on the Conan Doyle canon.", displayorder=1),
+    Category(2, "Pride and Prejudice", "Regency romance and its discontents.", displayorder=2),
+    Category(3, "Alice in Wonderland", "Down the rabbit hole and through the looking-glass.", displayorder=3),
+    Category(4, "Original Fiction", "Original characters and settings.", displayorder=4),
+    Category(5, "Poetry", "Verse of every kind.", displayorder=5),
+    Category(6, "Science Fiction", "Rockets, clockwork and other futures.", parentcatid=4, leveldown=1,
+             displayorder=2),
+    Category(7, "Fantasy", "Magic, myth and invented kingdoms.", parentcatid=4, leveldown=1, displayorder=1),
+    Category(8, "Fairy Tales", "Once upon a time, told again.", parentcatid=7, leveldown=2, displayorder=1),
 )
 
 _CHARACTERS = (
@@ -895,10 +912,11 @@ def _story_specs() -> list[_StorySpec]:
         _gen_chapters(24, ["Monday", "Tuesday", "Wednesday"], [4, 4, 5]),
     ))
 
+    # 25: in a grandchild category (Original Fiction > Fantasy > Fairy Tales).
     specs.append(_StorySpec(
         25, "Under the Orchard Lamps", (7,),
         "Every autumn the orchard lamps are lit for the ones who did not come home.",
-        2, (4,), (11,), (1, 7, 8, 14),
+        2, (8,), (11,), (1, 7, 8, 14),
         dt(2008, 9, 28, 20, 0, 0), dt(2008, 10, 30, 20, 0, 0), 1218,
         _gen_chapters(25, ["Lighting the Lamps", "The Last Lamp"], [5, 4]),
     ))
@@ -911,11 +929,12 @@ def _story_specs() -> list[_StorySpec]:
         _gen_chapters(26, ["Agreeable", "Disagreeable"], [5, 5]),
     ))
 
-    # 27: title starting with a digit (alphabet "Other").
+    # 27: title starting with a digit (alphabet "Other"); in a child category
+    # (Original Fiction > Science Fiction).
     specs.append(_StorySpec(
         27, "1895: Seven Clocks", (2,),
         "Seven clocks in one shop, all telling a different time. The owner insists they are all correct.",
-        2, (4,), (11,), (3, 8, 13),
+        2, (6,), (11,), (3, 8, 13),
         dt(2012, 11, 24, 15, 0, 0), dt(2012, 11, 24, 15, 0, 0), 655,
         _gen_chapters(27, ["Seven Clocks"], [6]),
     ))
@@ -1090,6 +1109,13 @@ class Archive:
         )
 
     def _validate(self) -> None:
+        orders = set()
+        for c in self.categories.values():  # a tree: parents exist, depths match, sibling orders differ
+            parent = self.categories.get(c.parentcatid)
+            assert c.parentcatid == -1 or parent is not None, c
+            assert c.leveldown == (0 if parent is None else parent.leveldown + 1), c
+            assert (c.parentcatid, c.displayorder) not in orders, c
+            orders.add((c.parentcatid, c.displayorder))
         seen_updates = set()
         for s in self.stories.values():
             assert s.published_at <= s.updated_at, s.sid
@@ -1277,6 +1303,35 @@ class Archive:
     def listed_stories(self) -> list[Story]:
         """Validated stories: every one appears in browse.php listings (gated ones too)."""
         return list(self._listed())
+
+    # -- the category tree ---------------------------------------------------------
+
+    def subcategories(self, catid: int = -1) -> list[Category]:
+        """The categories directly under ``catid`` (-1: the top level) in the order
+        ``browse.php?type=categories`` lists them (``ORDER BY displayorder``)."""
+        return sorted((c for c in self.categories.values() if c.parentcatid == catid),
+                      key=lambda c: (c.displayorder, c.catid))
+
+    def category_tree(self, catid: int) -> list[int]:
+        """``catid`` and every category below it, at any depth (eFiction's ``recurseCategories``:
+        what ``browse.php?catid=N`` matches for every type but ``categories``)."""
+        out = [catid]
+        for c in self.subcategories(catid):
+            out += self.category_tree(c.catid)
+        return out
+
+    def category_count(self, catid: int) -> int:
+        """The story count shown as "[N]" (``numitems``): validated stories filed in the category
+        or in any category below it, each story once.  That is what Admin > Archive Maintenance >
+        category counts stores (``admin/maintenance.php``), and the real pages show it: a parent's
+        count includes its subcategories' stories, though its own page lists only the stories
+        filed in it.  Not modelled (the sample's content never shows them): the increments done
+        when a story is posted (``categoryitems``), which count a story filed in a category and
+        in one of its subcategories twice until the next recount, and the recount SQL's missing
+        parentheses (``… OR FIND_IN_SET(last, catid) AND validated > 0``), which also count a
+        parent's unvalidated stories filed in it or in any subcategory but the last one."""
+        tree = set(self.category_tree(catid))
+        return sum(1 for s in self._listed() if any(c in tree for c, _ in s.categories))
 
     def public_stories(self) -> list[Story]:
         """Listed stories readable without logging in (warning/age gates are passable)."""
@@ -1987,7 +2042,8 @@ def _generate(cls: type[Archive], n_stories: int, *, seed: int, chapter_range: t
             upd += timedelta(seconds=1)
         updated_seen.add(upd)
         catn = 1 if rng.random() < 0.85 else 2
-        catids = tuple(sorted(rng.sample([c.catid for c in _CATEGORIES], catn)))
+        # top-level categories only: the same draws as before the sample's categories nested
+        catids = tuple(sorted(rng.sample([c.catid for c in _CATEGORIES if c.parentcatid == -1], catn)))
         pool = sorted({x for c in catids for x in chars_by_cat[c]})
         charids = tuple(rng.sample(pool, min(len(pool), rng.choice((0, 1, 1, 2, 2, 3)))))
         classids = tuple(rng.sample(genres, rng.choice((1, 1, 2)))) + (rng.choice(warnings),)

@@ -611,15 +611,18 @@ class Renderer:
                  classin: Sequence[int], sort_update: bool, complete: str, type_: str) -> str:
         a = self.a
         parts = []
-        if type_ != "categories":
+        if type_ != "categories":  # $catlist (ORDER BY leveldown, displayorder): catid's children and itself
+            thiscat = catid or -1
             cats = "".join(
                 f'<option value="{c.catid}"{" selected" if catid == c.catid else ""}>{c.name}</option>\n'
-                for c in a.categories.values()
+                for c in sorted(a.categories.values(), key=lambda c: (c.leveldown, c.displayorder))
+                if c.parentcatid == thiscat or c.catid == thiscat
             )
             parts.append('<select class="textbox" name="catid" id="catid" onChange="browseCategories(\'catid\')">'
                          f'<option value="-1">{"Back to Main Categories" if catid else "Categories"}</option>\n'
                          f"{cats}</select>\n")
-        allowed_cats = {-1} | ({catid} if catid else set())
+        # characters of the category browsed and, except on type=categories, its subcategories
+        allowed_cats = {-1} | (set(a.category_tree(catid) if type_ != "categories" else (catid,)) if catid else set())
         chars = [c for c in a.characters.values() if c.catid in allowed_cats]
         menus = []
         for n in (1, 2):
@@ -668,9 +671,20 @@ class Renderer:
         if stories:
             inner += sortform + "\r\n\r\n\r\n\r\n"
             inner += before_list + self.listing(stories, offset, viewer, pagelink)
-        else:
-            inner += before_list + write_message(NORESULTS) + "\r\n"
+        else:  # listings.tpl without stories: "{seriesheader}\r\n{stories}\r\n{pagelinks}\r\n"
+            inner += "\r\n\r\n" + before_list + write_message(NORESULTS) + "\r\n"
         return self.frame(self.skinny(inner), viewer, browse_js=True)
+
+    def subcategory_list(self, catid: int) -> str:
+        """browse/categories.php's list of the categories under ``catid`` (-1: the top level),
+        with ``displaycolumns`` 1: each filled into categories.tpl (``{image}{link} {count}
+        {description}``, CRLF line ends) inside a ``<div>``; "" when there are none."""
+        rows = "".join(
+            f'<div> <a href="browse.php?type=categories&amp;catid={c.catid}">{c.name}</a> '
+            f"[{self.a.category_count(c.catid)}] {c.description}\r\n</div>"
+            for c in self.a.subcategories(catid)
+        )
+        return f'<div id="columncontainer">{rows}</div>' if rows else ""
 
     def browse_menu(self, viewer: Viewer) -> str:
         items = [
@@ -1339,10 +1353,10 @@ class Renderer:
         random_story = [listed[(len(listed) * 7) // 11]]  # "random", but fixed
         members = sorted(a.authors.values(), key=lambda m: m.member_since)
         newest = members[-1]
-        catrows = "".join(
+        catrows = "".join(  # the categories block: the top level, with numitems
             f'<div class="row"> <a href="browse.php?type=categories&amp;catid={c.catid}">{c.name}</a> '
-            f"[{sum(1 for s in listed if c.catid in dict(s.categories))}] {c.description}</div>"
-            for c in a.categories.values()
+            f"[{a.category_count(c.catid)}] {c.description}</div>"
+            for c in a.subcategories(-1)
         )
 
         def block(title: str, body: str) -> str:

@@ -515,15 +515,16 @@ class SampleArchive:
             pagetitle = f'<div id="pagetitle">Titles{" - " + let if let else ""}</div>'
             alphabet_url = f"browse.php?{terms}&amp;"
         elif type_ == "categories":
-            if not catids:  # as eFiction 3.5 shows them: one <div> each, "[story count] description"
-                rows = "".join(f'<div> <a href="browse.php?type=categories&amp;catid={c.catid}">{c.name}</a> '
-                               f"[{sum(1 for s in stories if c.catid in dict(s.categories))}] {c.description}\n</div>"
-                               for c in a.categories.values())
-                inner = f'<div id="pagetitle">Categories</div><div id="columncontainer">{rows}</div>\r\n'
+            # browse/categories.php: the categories under catid (-1: the top level), one <div> each,
+            # "[numitems] description"; a category's page then lists the stories filed in it
+            # (only those: not its subcategories' stories)
+            subs = r.subcategory_list(catids[0] if catids else -1)
+            if not catids:
+                inner = '<div id="pagetitle">Categories</div>' + subs + "\r\n"
                 return self._html(r.frame(r.skinny(inner), viewer, browse_js=True))
             c = a.categories.get(catids[0])
             pagetitle = (f"<div id=\"pagetitle\"><a href='browse.php?type=categories&amp;catid={catids[0]}'>"
-                         f"{c.name if c else ''}</a></div>")
+                         f"{c.name if c else ''}</a></div>") + subs
         elif type_ == "characters":
             if not charids:
                 rows = [f'<a href="browse.php?type=characters&amp;charid={c.charid}">{c.name}</a><br />\n'
@@ -567,8 +568,8 @@ class SampleArchive:
         else:
             return self._html(r.error_page(viewer, ERROR))
 
-        if catids:
-            wanted = set(catids)
+        if catids:  # type=categories: that category only; other types: with its subcategories
+            wanted = set(catids) if type_ == "categories" else {x for c in catids for x in a.category_tree(c)}
             stories = [s for s in stories if wanted & {c for c, _ in s.categories}]
         for c in charids:
             stories = [s for s in stories if c in s.character_ids]
