@@ -43,6 +43,14 @@ from mirror.sync import fingerprint
 
 LOGIN_FAILED = "the login failed"
 
+# Request priorities (higher first): story pages 0; series -1; reviews, author profiles, series and
+# challenge pages -2; the next listing pages below all of those, so the scheduler holds the work of
+# one listing page at a time and its memory does not grow with the archive (read ahead, a 10,000-
+# story site queued one review or profile request per story until every story page was fetched);
+# the taxonomy last, when every listing page (and so every rating gate) has been seen.
+LISTING_PRIORITY = -3
+TAXONOMY_PRIORITY = -4
+
 
 def to_page(response: Response, kind: str) -> Page:
     headers = {key.decode("latin-1"): [v.decode("latin-1") for v in values]
@@ -273,8 +281,9 @@ class EfictionSpider(scrapy.Spider):
                                  here, plan.floor)
                 later = []
             pages = later
-        for url in pages:
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
+        for url in pages:  # after the work of the stories already found (see LISTING_PRIORITY)
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
+                                 priority=LISTING_PRIORITY)
 
     def _retries(self, story_ids: set[int]) -> Iterator[scrapy.Request]:
         """Stories the last run could not finish, fetched by id wherever the listing has them now
@@ -651,7 +660,7 @@ class EfictionSpider(scrapy.Spider):
                                             reason=f"{request.url}: {reason}")
 
     # --- taxonomy (the browse pages: class types, the category tree, characters, ratings and
-    # their warning texts, classes): each part once per run, after everything else (priority -3);
+    # their warning texts, classes): each part once per run, after everything else (TAXONOMY_PRIORITY);
     # the capture is yielded when its last request is answered ---
 
     _TAXONOMY_START = {"categories": {"type": "categories"}, "characters": {"type": "characters"},
@@ -675,7 +684,7 @@ class EfictionSpider(scrapy.Spider):
         self.taxonomy_urls.add(url)
         self.taxonomy_pending += 1
         yield scrapy.Request(url, callback=self.parse_taxonomy, errback=self.taxonomy_failed,
-                             cb_kwargs={"capture": self.taxonomy_capture}, dont_filter=True, priority=-3, meta=meta)
+                             cb_kwargs={"capture": self.taxonomy_capture}, dont_filter=True, priority=TAXONOMY_PRIORITY, meta=meta)
 
     def parse_taxonomy(self, response: Response, capture: TaxonomyPages):
         page = to_page(response, "taxonomy")
