@@ -69,6 +69,9 @@ class StoryPages:
     failures: list[tuple[str, str]] = field(default_factory=list)
     # Why members-only pages were not read (e.g. "login failed"), if a login was tried.
     login_problem: str | None = None
+    # Pages the spider already parsed, (id(page), encoding) -> result: the printable view, parsed
+    # for the spider's fallback decision, is not parsed twice. Not content: never stored.
+    parsed: dict[tuple[int, str | None], Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass

@@ -824,6 +824,29 @@ def test_extract_story_index_and_printable_sid6():
     assert story.chapters[1].text_html == chapter("viewstory_sid6_ch2.html", 2)[0].text_html
 
 
+def test_the_printable_view_parsed_by_the_spider_is_not_parsed_again(monkeypatch):
+    import mirror.parsing.efiction as efiction
+
+    pages = _story_pages(6, page("viewstory_sid6_index.html"), page("printable_sid6_all.html", kind="printable"),
+                         requests=2)
+    assert printable_chapter_numbers(pages.pages[1], None, pages.parsed) == {1, 2}  # as the spider does
+    calls = []
+    real = efiction.parse_printable
+    monkeypatch.setattr(efiction, "parse_printable", lambda *a, **kw: calls.append(a) or real(*a, **kw))
+    story = extract_story(pages)
+    assert calls == [] and pages.parsed == {}  # used once, then let go
+    assert story.chapters[0].text_html == SID6_CH1_TEXT
+    assert story == extract_story(_story_pages(  # the same story as from a fresh parse
+        6, page("viewstory_sid6_index.html"), page("printable_sid6_all.html", kind="printable"), requests=2))
+    assert len(calls) == 1
+    # a parse made with another encoding is not taken
+    other = _story_pages(6, page("viewstory_sid6_index.html"), page("printable_sid6_all.html", kind="printable"))
+    printable_chapter_numbers(other.pages[1], "utf-8", other.parsed)
+    calls.clear()
+    extract_story(other)
+    assert len(calls) == 1
+
+
 def test_extract_story_index_and_chapter_pages_sid6():
     story = extract_story(_story_pages(
         6, page("viewstory_sid6_index.html"), page("viewstory_sid6.html", kind="chapter"),

@@ -697,12 +697,18 @@ def parse_printable(page: Page, encoding: str | None = None) -> PrintableStory:
     return PrintableStory(story_notes, chapters)
 
 
-def printable_chapter_numbers(page: Page) -> set[int]:
-    """Chapters whose text the printable view gave (for the spider's fallback decision)."""
+def printable_chapter_numbers(page: Page, encoding: str | None = None,
+                              parsed: dict | None = None) -> set[int]:
+    """Chapters whose text the printable view gave (for the spider's fallback decision).
+
+    ``parsed`` (a story's ``StoryPages.parsed``) keeps the parse, so that extract_story does not
+    parse the same page again (it is the largest page of a story)."""
     try:
-        printable = parse_printable(page)
+        printable = parse_printable(page, encoding)
     except (ParseError, StoryUnavailable):
         return set()
+    if parsed is not None:
+        parsed[(id(page), encoding)] = printable
     return {n for n, c in printable.chapters.items() if c.has_text}
 
 
@@ -880,7 +886,7 @@ def extract_story(story_pages: StoryPages, encoding: str | None = None) -> Story
     printable_errors: list[Exception] = []
     for page in _pages(story_pages, "printable"):
         try:
-            printable = parse_printable(page, encoding)
+            printable = story_pages.parsed.pop((id(page), encoding), None) or parse_printable(page, encoding)
         except (ParseError, StoryUnavailable) as exc:  # the chapter pages fetched instead must do
             story.warnings.append(f"printable view unusable: {exc}")
             printable_errors.append(exc)

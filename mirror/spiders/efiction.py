@@ -605,7 +605,7 @@ class EfictionSpider(scrapy.Spider):
     def parse_printable(self, response: Response, capture: StoryPages, gate: dict[str, str],
                         chapters: int | None):
         page = self._record(response, capture, "printable")
-        have = printable_chapter_numbers(page)
+        have = printable_chapter_numbers(page, self.encoding, capture.parsed)
         wanted = set(range(1, (chapters or max(have, default=1)) + 1))
         missing = sorted(wanted - have)
         if missing:
