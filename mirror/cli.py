@@ -25,13 +25,6 @@ def _open_out(path: str):
         raise UserError(f"cannot write {path}: {exc.strerror}; choose another --out path") from exc
 
 
-FINISH_MESSAGES = {
-    "shutdown": "interrupted: what was fetched is stored; run the same command again to resume",
-    "site_unavailable": "paused: the site kept failing ({paused}); run the same command later to resume",
-    "not_efiction": "{url} does not look like an eFiction archive: its browse.php?type=titles page "
-                    "lists no stories and has none of eFiction's pages; check the address",
-    "database_error": "{database_error}",
-}
 
 
 def parse_setting(item: str) -> tuple[str, str]:
@@ -58,7 +51,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     result = run_crawl(args.url, db_url=args.db, delay=args.delay, date_format=args.date_format,
                        encoding=args.encoding, contact=args.contact, log_level=args.log_level,
                        extra_settings=extra, profile=args.profile)
-    reason = result.stats.get("finish_reason", "?")
+    reason = result.finish_reason
     print(f"{result.base_url}: {result.stories} stories stored "
           f"({result.count('mirror/stories/new')} new, {result.count('mirror/stories/changed')} changed, "
           f"{result.count('mirror/stories/unchanged')} unchanged, "
@@ -68,18 +61,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
           f"{result.count('mirror/dropped')} dropped, {result.count('mirror/stories/failed')} failed; "
           f"{result.requests_per_story:.2f} requests per story; {result.seconds:.1f} s; "
           f"finish reason: {reason}; database: {result.database_url}")
-    if reason in FINISH_MESSAGES:
-        fields = {"url": result.base_url, "paused": result.stats.get("mirror/paused", ""),
-                  "database_error": result.stats.get("mirror/database_error", "")}
-        print(f"mirror: {FINISH_MESSAGES[reason].format(**fields)}", file=sys.stderr)
-        return {"shutdown": 130, "not_efiction": EXIT_USAGE}.get(reason, 1)
+    if result.finish_message:
+        print(f"mirror: {result.finish_message}", file=sys.stderr)
+        return result.exit_code
     if result.count("mirror/listing/failed"):
         failure = next(f for f in result.stats.get("mirror/failures", []) if f["what"] == "listing")
         print(f"mirror: error: could not read the story listing {failure['url']} ({failure['reason']}); "
               "check the address and that the site is up, then run the same command again",
               file=sys.stderr)
-    failed = result.count("mirror/stories/failed") + result.count("mirror/listing/failed")
-    return 0 if reason == "finished" and not failed else 1
+    return result.exit_code
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -18,6 +18,15 @@ from mirror.spiders.efiction import EfictionSpider
 from mirror.storage import Store, database_url
 
 
+FINISH_MESSAGES = {
+    "shutdown": "interrupted: what was fetched is stored; run the same command again to resume",
+    "site_unavailable": "paused: the site kept failing ({paused}); run the same command later to resume",
+    "not_efiction": "{url} does not look like an eFiction archive: its browse.php?type=titles page "
+                    "lists no stories and has none of eFiction's pages; check the address",
+    "database_error": "{database_error}",
+}
+
+
 @dataclass
 class CrawlResult:
     base_url: str
@@ -31,6 +40,32 @@ class CrawlResult:
     @property
     def stories(self) -> int:
         return self.count("mirror/stories/stored")
+
+    @property
+    def finish_reason(self) -> str:
+        return self.stats.get("finish_reason", "?")
+
+    @property
+    def failed(self) -> int:
+        """Stories and listing pages that failed after their retries."""
+        return self.count("mirror/stories/failed") + self.count("mirror/listing/failed")
+
+    @property
+    def finish_message(self) -> str:
+        """Why the crawl stopped early (interrupted, paused, not eFiction, database), or ''."""
+        template = FINISH_MESSAGES.get(self.finish_reason)
+        if template is None:
+            return ""
+        return template.format(url=self.base_url, paused=self.stats.get("mirror/paused", ""),
+                               database_error=self.stats.get("mirror/database_error", ""))
+
+    @property
+    def exit_code(self) -> int:
+        """``mirror crawl``'s exit code: 0 done, 1 some stories failed or the site paused, 2 not an
+        eFiction archive, 130 interrupted (resumable)."""
+        if self.finish_reason in FINISH_MESSAGES:
+            return {"shutdown": 130, "not_efiction": 2}.get(self.finish_reason, 1)
+        return 0 if self.finish_reason == "finished" and not self.failed else 1
 
     @property
     def requests_per_story(self) -> float:

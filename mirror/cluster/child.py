@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.parent_pid:
         watch_parent(args.parent_pid)
 
-    from mirror.cli import FINISH_MESSAGES, parse_setting
+    from mirror.cli import parse_setting
     from mirror.cluster.lock import LockError, SiteLock
     from mirror.crawl import resolve_profile, run_crawl
     from mirror.profiles import ProfileError
@@ -134,20 +134,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         lock.release()
         print(f"lock released for {base}", file=sys.stderr, flush=True)
-    reason = crawl.stats.get("finish_reason", "?")
-    failed = crawl.count("mirror/stories/failed") + crawl.count("mirror/listing/failed")
-    code = {"shutdown": 130, "not_efiction": 2}.get(reason, 0 if reason == "finished" and not failed else 1)
-    message = ""
-    if reason in FINISH_MESSAGES:
-        message = FINISH_MESSAGES[reason].format(url=base, paused=crawl.stats.get("mirror/paused", ""),
-                                                 database_error=crawl.stats.get("mirror/database_error", ""))
+    code = crawl.exit_code
     emit({**result, "status": "finished" if code == 0 else "interrupted" if code == 130 else "failed",
-          "returncode": code, "finish_reason": reason, "message": message, "started": started,
+          "returncode": code, "finish_reason": crawl.finish_reason, "message": crawl.finish_message,
+          "started": started,
           "seconds": round(crawl.seconds, 3), "stories": crawl.stories,
           "new": crawl.count("mirror/stories/new"), "changed": crawl.count("mirror/stories/changed"),
           "unchanged": crawl.count("mirror/stories/unchanged"),
           "already_done": crawl.count("mirror/stories/skipped_resumed"),
-          "failed": failed})
+          "failed": crawl.failed})
     return code
 
 
