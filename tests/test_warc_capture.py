@@ -13,7 +13,6 @@ import base64
 import functools
 import gzip
 import hashlib
-import http.client
 import json
 import os
 import shutil
@@ -258,23 +257,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def replay_body(url: str, attempts: int = 3) -> bytes:
-    """The body pywb replays for ``url``.  pywb's server sometimes ends a response early under
-    load (seen once in CI: 4,030 of 8,061 bytes); a connection cut short is asked again, while a
-    complete body that differs still fails the test."""
-    def fetch() -> bytes:
-        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "gzip"}),
-                                    timeout=30) as replay:  # noqa: S310 - 127.0.0.1
-            return replay.read()
-
-    for _ in range(attempts - 1):
-        try:
-            return fetch()
-        except http.client.IncompleteRead:
-            time.sleep(0.5)
-    return fetch()
-
-
 def test_pywb_replays_each_story_page_byte_identical(captured, tmp_path):
     site, tmp, _, _ = captured
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIRROR_")}
@@ -296,9 +278,13 @@ def test_pywb_replays_each_story_page_byte_identical(captured, tmp_path):
                 time.sleep(0.2)
         pages = response_records(tmp, lambda u: "viewstory.php" in u and ("index=1" in u or "chapter=all" in u))
         checked = 0
+        # pywb finds a capture by URL and second: where one second holds two captures of a URL
+        # (a cut-short or failed answer and its retry), it may serve either, so those are skipped
+        seconds = [(f["WARC-Target-URI"][0], f["WARC-Date"][0][:19]) for _, _, f, _ in pages]
         for _, _, fields, block in pages:
             head, _, body = block.partition(b"\r\n\r\n")
-            if not head.startswith(b"HTTP/1.1 200") or fields.get("WARC-Truncated"):
+            if not head.startswith(b"HTTP/1.1 200") or fields.get("WARC-Truncated") \
+                    or seconds.count((fields["WARC-Target-URI"][0], fields["WARC-Date"][0][:19])) > 1:
                 continue
             # what the sample server sends for the archived request (same URL, same session cookie)
             request = next(b for *_, f, b in records(tmp / "warc")
@@ -310,10 +296,12 @@ def test_pywb_replays_each_story_page_byte_identical(captured, tmp_path):
                 served = answer.read()
             stamp = "".join(c for c in fields["WARC-Date"][0] if c.isdigit())[:14]
             replay_url = f"http://127.0.0.1:{port}/mirror/{stamp}id_/{fields['WARC-Target-URI'][0]}"
-            replayed = replay_body(replay_url)
+            with urllib.request.urlopen(urllib.request.Request(replay_url, headers={"Accept-Encoding": "gzip"}),
+                                        timeout=30) as replay:  # noqa: S310
+                replayed = replay.read()
             assert replayed == served == body, fields["WARC-Target-URI"][0]
             checked += 1
-        assert checked >= 45
+        assert checked >= 44
     finally:
         wayback.terminate()
         wayback.wait(timeout=10)
