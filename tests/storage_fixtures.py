@@ -4,20 +4,22 @@ Import explicitly in a test module::
 
     from tests.storage_fixtures import db_url, store  # noqa: F401
 
-``db_url`` is parametrised: a fresh SQLite file under ``tmp_path``, and --
-when ``MIRROR_TEST_POSTGRES_URL`` is set -- a fresh PostgreSQL schema
-``t_<uuid>`` (the connection's ``search_path`` points at it), dropped after
-the test.  ``database(backend, folder)`` makes the same for module-scoped
-fixtures; the ``backend`` fixture (tests/conftest.py) parametrises those.
+``db_url`` is the ``db`` fixture of tests/conftest.py (parametrised: a fresh SQLite file under
+``tmp_path``, and -- when ``MIRROR_TEST_POSTGRES_URL`` is set -- a fresh PostgreSQL schema
+``t_<uuid>``, the connection's ``search_path`` pointing at it, dropped after the test).
+``database(backend, folder)`` makes the same for module-scoped fixtures; the ``backend`` fixture
+(tests/conftest.py) parametrises those.  ``template_database()`` and ``cloned()``: a database
+filled once, copied for each test.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,10 +67,53 @@ def database(backend: str, folder: Path, name: str = "mirror") -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    with database(request.param, tmp_path) as url:
+@contextmanager
+def template_database(backend: str, folder: Path) -> Iterator[str]:
+    """An empty database to fill once and then copy with :func:`cloned`: a SQLite file, or a
+    PostgreSQL database of its own (``CREATE DATABASE ... TEMPLATE`` copies whole databases),
+    dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'template.sqlite'}"
+        return
+    with _own_postgres_database("tpl") as url:
         yield url
+
+
+@contextmanager
+def cloned(backend: str, template: str, folder: Path) -> Iterator[str]:
+    """A copy of *template* (from :func:`template_database`; nothing may be connected to it),
+    dropped afterwards: what a test changes never reaches the template or another test."""
+    if backend == "sqlite":
+        target = folder / "mirror.sqlite"
+        with closing(sqlite3.connect(make_url(template).database)) as source, \
+                closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+        yield f"sqlite:///{target}"
+        return
+    with _own_postgres_database("t", template=make_url(template).database) as url:
+        yield url
+
+
+@contextmanager
+def _own_postgres_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    skip_without_postgres("postgresql")
+    base = make_url(_postgres_url())
+    name = f"{prefix}_{uuid.uuid4().hex}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")  # CREATE DATABASE refuses a transaction
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(db: str) -> str:
+    """``db`` (tests/conftest.py: a fresh database on each backend) by the name these modules use."""
+    return db
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from mirror.cli import main
 from tests.test_crawl_sample import ROOT, run
 
 
+# argument mistakes, refused before anything is stored: the one database URL is a dummy (SQLite)
 @pytest.mark.parametrize("argv, message", [
     (["crawl", "not a url"], "is not an http(s) URL"),
     (["crawl", "ftp://example.org/fiction/"], "is not an http(s) URL"),
@@ -41,6 +42,7 @@ def test_unknown_option_is_a_usage_error(capsys):
 
 
 def test_demo_runs_offline_and_writes_its_files(tmp_path):
+    # SQLite only: the demo's point is a mirror-demo.sqlite file beside its JSONL, no server needed
     result = run(sys.executable, "-m", "mirror", "demo", "--delay", "0", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "mirror-demo.sqlite").exists()
@@ -81,6 +83,7 @@ def test_readme_documents_every_jsonl_key():
 
 
 def test_unreachable_host_is_one_line(tmp_path):
+    # SQLite only: the crawl stops before it stores anything (the database gets its empty schema)
     result = run(sys.executable, "-m", "mirror", "crawl", "http://127.0.0.1:9/fiction/", "--db",
                  f"sqlite:///{tmp_path / 'x.sqlite'}", cwd=tmp_path)
     assert result.returncode == 2
@@ -88,7 +91,7 @@ def test_unreachable_host_is_one_line(tmp_path):
                                      "check the address and your connection")
 
 
-def test_a_site_that_is_not_efiction(tmp_path):
+def test_a_site_that_is_not_efiction(db, tmp_path):
     from mirror.sample import SampleArchive
     from mirror.sample.faults import anything, on
     from mirror.sample.server import Response
@@ -97,9 +100,8 @@ def test_a_site_that_is_not_efiction(tmp_path):
                     "text/html; charset=utf-8")
     with SampleArchive() as site:
         site.faults.append(on(anything(), lambda req: page))
-        result = run(sys.executable, "-m", "mirror", "crawl", site.base_url, "--db",
-                     f"sqlite:///{tmp_path / 'x.sqlite'}", "--delay", "0", "--log-level", "WARNING",
-                     cwd=tmp_path)
+        result = run(sys.executable, "-m", "mirror", "crawl", site.base_url, "--db", db, "--delay", "0",
+                     "--log-level", "WARNING", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "does not look like an eFiction archive" in result.stderr
     assert "Traceback" not in result.stderr

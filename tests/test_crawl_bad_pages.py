@@ -8,6 +8,7 @@ from mirror.sample import SampleArchive
 from mirror.sample.archive import ARCHIVE
 from mirror.sample.server import Response
 from mirror.storage import Store
+from tests.storage_fixtures import database
 from tests.test_crawl_sample import crawl, last_run
 
 BROKEN_INDEX = (b"<html><head><meta http-equiv='Content-Type' content='text/html; charset=ISO-8859-1'>"
@@ -25,10 +26,9 @@ def answer(sid: int, body: bytes):
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory):
+def result(backend, tmp_path_factory):
     broken, fatal = (s.sid for s in ARCHIVE.public_stories()[2:4])
-    db = f"sqlite:///{tmp_path_factory.mktemp('bad') / 'mirror.sqlite'}"
-    with SampleArchive() as archive:
+    with database(backend, tmp_path_factory.mktemp("bad")) as db, SampleArchive() as archive:
         archive.faults += [answer(broken, BROKEN_INDEX), answer(fatal, FATAL)]
         output = crawl(archive.base_url, db)
         store = Store(db)
@@ -67,11 +67,10 @@ def printable(sid: int, response: Response):
     return fault
 
 
-def test_printable_missing_or_empty_falls_back_to_chapter_pages(tmp_path):
+def test_printable_missing_or_empty_falls_back_to_chapter_pages(db):
     """A site with the printable view switched off (404) or giving no text still mirrors whole."""
     multi = [s for s in ARCHIVE.public_stories() if len(s.chapters) > 2 and not s.gated]
     gone, empty = multi[0], multi[1]
-    db = f"sqlite:///{tmp_path / 'fallback.sqlite'}"
     with SampleArchive() as archive:
         archive.faults += [
             printable(gone.sid, Response(404, b"<h1>Not Found</h1>", "text/html")),

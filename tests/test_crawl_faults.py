@@ -17,6 +17,7 @@ from mirror.sample.archive import ARCHIVE
 from mirror.storage import Store
 from tests.fault_helpers import (alternately, assert_no_error_pages, assert_whole, crawl_any,
                                  settings, snapshot)
+from tests.storage_fixtures import database
 from tests.test_crawl_sample import canon, export
 
 # one story per fault (all public, not gated; 1 and the gated ones stay untouched)
@@ -87,19 +88,23 @@ def other_host(archive):
 
 
 @pytest.fixture(scope="module")
-def faulty(archive, other_host, tmp_path_factory):
+def faulty(archive, other_host, backend, tmp_path_factory):
     """One crawl with every fault of FAULTS injected (a snapshot: later tests change the database)."""
-    db = f"sqlite:///{tmp_path_factory.mktemp('faults') / 'mirror.sqlite'}"
-    archive.clear_requests()
-    with F.injected(archive, *FAULTS.values()):
-        proc = crawl_any(archive.base_url, db, *CRAWL_SETTINGS)
-    store = Store(db)
-    try:
-        result = snapshot(proc, store, archive.base_url, archive.request_log())
-    finally:
-        store.close()
-    result.extra.update(db=db, offsite_log=other_host.request_log() if other_host else None)
-    return result
+    with database(backend, tmp_path_factory.mktemp("faults")) as db:
+        archive.clear_requests()
+        if other_host:
+            other_host.clear_requests()
+        for fault in FAULTS.values():  # each backend's crawl meets every fault afresh
+            fault.hits = 0
+        with F.injected(archive, *FAULTS.values()):
+            proc = crawl_any(archive.base_url, db, *CRAWL_SETTINGS)
+        store = Store(db)
+        try:
+            result = snapshot(proc, store, archive.base_url, archive.request_log())
+        finally:
+            store.close()
+        result.extra.update(db=db, offsite_log=other_host.request_log() if other_host else None)
+        yield result
 
 
 # --- the crawl as a whole ---------------------------------------------------------------------------
@@ -338,8 +343,7 @@ def test_rerun_without_the_faults_repairs_the_mirror(archive, faulty):
     assert after.run["stories_changed"] == len(INCOMPLETE)
 
 
-def test_dead_site_pauses_the_crawl_and_keeps_what_was_stored(archive, tmp_path):
-    db = f"sqlite:///{tmp_path / 'dead.sqlite'}"
+def test_dead_site_pauses_the_crawl_and_keeps_what_was_stored(archive, db):
     good = crawl_any(archive.base_url, db)
     assert good.returncode == 0, good.stderr
     store = Store(db)

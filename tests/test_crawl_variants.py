@@ -3,8 +3,9 @@
 Each variant (:data:`mirror.sample.variants.VARIANTS`: another skin with German labels, ``M d Y``
 dates, UTF-8, the index shown in place of chapter 1, the printable view switched off, a sub-path
 behind absolute https links, and all of them at once) is served on 127.0.0.1, crawled once by
-``python -m mirror crawl URL`` (module-scoped, one crawl per variant), and every field of every
-story is compared with the archive's ground truth by the helpers of tests/test_crawl_sample.py.
+``python -m mirror crawl URL`` (module-scoped, one crawl per variant and backend, SQLite and
+PostgreSQL), and every field of every story is compared with the archive's ground truth by the
+helpers of tests/test_crawl_sample.py.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ from mirror.sample import SampleArchive
 from mirror.sample.archive import ARCHIVE
 from mirror.sample.variants import VARIANTS
 from mirror.storage import Store
+from tests.storage_fixtures import database
 from tests.test_crawl_sample import assert_every_story_matches, crawl, last_run
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
-def variant_mirror(request, tmp_path_factory):
+def variant_mirror(request, tmp_path_factory, backend):
     variant = VARIANTS[request.param]
-    with SampleArchive(variant=variant) as site:
-        db = tmp_path_factory.mktemp(f"variant-{variant.name}") / "mirror.sqlite"
-        result = crawl(site.base_url, f"sqlite:///{db}")
-        store = Store(f"sqlite:///{db}")
+    with database(backend, tmp_path_factory.mktemp(f"variant-{variant.name}")) as db, \
+            SampleArchive(variant=variant) as site:
+        result = crawl(site.base_url, db)
+        store = Store(db)
         try:
             yield variant, site, store, result, site.request_log()
         finally:
@@ -68,13 +70,12 @@ def test_series_and_the_crawl_record(variant_mirror):
         assert stats["mirror/requests/story"] / stats["mirror/stories/stored"] <= 2.0
 
 
-def test_a_profile_saying_printable_false_never_asks_for_the_printable_view(tmp_path):
+def test_a_profile_saying_printable_false_never_asks_for_the_printable_view(tmp_path, db):
     variant = next(v for v in VARIANTS.values() if not v.printable and not v.skin == "alt")
     with SampleArchive(variant=variant) as site:
         (tmp_path / "sites").mkdir()
         (tmp_path / "sites" / "noprint.toml").write_text(
             f'base_url = "{site.base_url}"\ndate_format = "auto"\nprintable = false\n', encoding="utf-8")
-        db = f"sqlite:///{tmp_path / 'mirror.sqlite'}"
         crawl(site.base_url, db, "-s", f"MIRROR_CONFIG_DIR={tmp_path}")
         paths = [r.path_qs for r in site.request_log()]
     assert not [p for p in paths if "printable" in p]

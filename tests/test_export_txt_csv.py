@@ -309,16 +309,15 @@ def test_csv_is_streamed() -> None:
 # ---------------------------------------------------------------- CLI
 
 
-def test_cli_exports_txt_and_csv(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    s = Store(url)
+def test_cli_exports_txt_and_csv(db: str, tmp_path: Path) -> None:
+    s = Store(db)
     try:
         fill(s, roundrobin_story(), restricted_story(), sample_story())
     finally:
         s.close()
     for fmt in ("txt", "csv"):
         done = subprocess.run(
-            [sys.executable, "-m", "mirror", "export", fmt, "--db", url, "--out", str(tmp_path / fmt)],
+            [sys.executable, "-m", "mirror", "export", fmt, "--db", db, "--out", str(tmp_path / fmt)],
             cwd=ROOT, capture_output=True, text=True, timeout=120,
         )
         assert done.returncode == 0, done.stderr

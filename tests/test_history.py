@@ -460,8 +460,7 @@ def test_write_history_raises_unknown_story(store: Store) -> None:
         write_history(store, SITE_A + "viewstory.php?sid=1", io.StringIO())
 
 
-def test_cli_history_subprocess(tmp_path) -> None:
-    db = f"sqlite:///{tmp_path / 'h.sqlite'}"
+def test_cli_history_subprocess(db: str) -> None:
     with Store(db) as s:
         url = changed_story(s)
     result = subprocess.run([sys.executable, "-m", "mirror", "history", url, "--db", db],

@@ -2,7 +2,8 @@
 
 The crawl tests serve a copy of the sample archive whose chapters show images: the sample's own
 ``images/*.png`` (two names for one content, one that is no image), one missing (404), one on
-another loopback port (a second tiny server), a ``data:`` URI and an action URL.
+another loopback port (a second tiny server), a ``data:`` URI and an action URL; each crawl runs
+into SQLite and into PostgreSQL (a copy of the archive per backend: the tests edit it).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from mirror.sample.archive import ARCHIVE
 from mirror.sample.images import SAMPLE_IMAGES, png
 from mirror.storage import Store
 from mirror.storage.images import StoreImages
-from tests.storage_fixtures import db_url, make_story, store  # noqa: F401 - fixtures
+from tests.storage_fixtures import database, db_url, make_story, store  # noqa: F401 - fixtures
 from tests.test_crawl_sample import crawl, last_run
 
 PAGE = "http://h.example/fiction/viewstory.php?sid=3&chapter=1"
@@ -168,8 +169,8 @@ def other_host():
 
 
 @pytest.fixture(scope="module")
-def illustrated(other_host):
-    """The sample archive with images in stories 3 and 9."""
+def illustrated(other_host, backend):
+    """The sample archive with images in stories 3 and 9, a copy per backend."""
     off, _ = other_host
     archive = ARCHIVE.copy()
     three = archive.story(3)
@@ -197,14 +198,22 @@ def _image_requests(server: SampleArchive) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def crawled(illustrated, other_host, tmp_path_factory):
-    db = f"sqlite:///{tmp_path_factory.mktemp('images') / 'mirror.sqlite'}"
-    illustrated.clear_requests()
-    other_host[1].clear()
-    crawl(illustrated.base_url, db)
-    store = Store(db)
-    yield db, store, _image_requests(illustrated), list(other_host[1])
-    store.close()
+def crawled(illustrated, other_host, tmp_path_factory, backend):
+    with database(backend, tmp_path_factory.mktemp("images")) as db:
+        illustrated.clear_requests()
+        other_host[1].clear()
+        crawl(illustrated.base_url, db)
+        store = Store(db)
+        yield db, store, _image_requests(illustrated), list(other_host[1])
+        store.close()
+
+
+@pytest.fixture
+def fresh_db(backend, tmp_path):
+    """A fresh database of the backend the archive copy belongs to (``db`` would pair each backend
+    with both archive copies)."""
+    with database(backend, tmp_path) as url:
+        yield url
 
 
 def test_crawl_stores_each_image_once(crawled, illustrated):
@@ -252,8 +261,8 @@ def test_resync_does_not_fetch_stored_images_again(crawled, illustrated):
     assert len(store.images()) == 3
 
 
-def test_offsite_images_with_the_option(illustrated, other_host, tmp_path):
-    db = f"sqlite:///{tmp_path / 'off.sqlite'}"
+def test_offsite_images_with_the_option(illustrated, other_host, fresh_db):
+    db = fresh_db
     other_host[1].clear()
     crawl(illustrated.base_url, db, "-s", "MIRROR_IMAGES_OFFSITE=1")
     paths = list(other_host[1])
@@ -269,8 +278,8 @@ def test_offsite_images_with_the_option(illustrated, other_host, tmp_path):
         store.close()
 
 
-def test_image_size_limit(illustrated, tmp_path):
-    db = f"sqlite:///{tmp_path / 'small.sqlite'}"
+def test_image_size_limit(illustrated, fresh_db):
+    db = fresh_db
     crawl(illustrated.base_url, db, "-s", "MIRROR_IMAGE_MAX_BYTES=60", "-s", "MIRROR_REVIEWS=0",
           "-s", "MIRROR_AUTHORS=0")
     store = Store(db)
@@ -358,19 +367,7 @@ def test_exported_epub_passes_epubcheck(crawled, illustrated, tmp_path):
     assert problems == []
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # the SQLite crawl is tested above
-def test_crawl_into_postgresql_keeps_image_bytes(illustrated, db_url):  # noqa: F811
-    crawl(illustrated.base_url, db_url, "-s", "MIRROR_REVIEWS=0", "-s", "MIRROR_AUTHORS=0")
-    store = Store(db_url)
-    try:
-        rows = {r["url"].rsplit("/", 1)[1]: r for r in store.image_urls()}
-        assert store.image_data(rows["map.png"]["sha256"]) == SAMPLE_IMAGES["map.png"][0]
-        assert len(store.images()) == 2  # map, crest (no author profiles read: no portrait)
-    finally:
-        store.close()
-
-
-def test_redirects_keep_the_named_url_and_stay_on_the_host(illustrated, other_host, tmp_path):
+def test_redirects_keep_the_named_url_and_stay_on_the_host(illustrated, other_host, fresh_db):
     """Last (it edits the shared archive): an image that redirects on the archive's host is
     stored under the URL the story names; one that redirects to another host is refused."""
     from mirror.sample.server import Response
@@ -384,7 +381,7 @@ def test_redirects_keep_the_named_url_and_stay_on_the_host(illustrated, other_ho
     illustrated.faults.append(lambda req: Response(302, b"", "text/html", [("Location", redirects[req.path])])
                               if req.path in redirects else None)
     paths.clear()
-    db = f"sqlite:///{tmp_path / 'moved.sqlite'}"
+    db = fresh_db
     try:
         crawl(illustrated.base_url, db, "-s", "MIRROR_REVIEWS=0", "-s", "MIRROR_AUTHORS=0")
     finally:

@@ -13,6 +13,7 @@ from mirror.sample.archive import ARCHIVE
 from mirror.sample.faults import on, path, status, story
 from mirror.sample.server import Response
 from mirror.storage import Store
+from tests.storage_fixtures import database
 from tests.test_crawl_sample import last_run, run
 
 
@@ -36,9 +37,8 @@ def faulted(log, code: int) -> int:
     return next(i for i, r in enumerate(log) if r.status == code)
 
 
-def test_retry_after_seconds_and_http_date_and_backoff(tmp_path):
+def test_retry_after_seconds_and_http_date_and_backoff(db):
     first, second, third = (s.sid for s in ARCHIVE.public_stories()[:3])
-    db = f"sqlite:///{tmp_path / 'm.sqlite'}"
     def three_seconds_from_now(req):  # an HTTP date, computed when the answer is served
         return status(429, retry_after=datetime.now(timezone.utc) + timedelta(seconds=3))(req)
 
@@ -80,7 +80,7 @@ def assert_spaced(log, delay):
     assert gaps[len(gaps) // 10] >= delay * 0.9, gaps
 
 
-def test_crawl_delay_from_robots_txt_and_user_agent_contact(tmp_path):
+def test_crawl_delay_from_robots_txt_and_user_agent_contact(db):
     agents = []
 
     def remember_agent(req):
@@ -89,8 +89,7 @@ def test_crawl_delay_from_robots_txt_and_user_agent_contact(tmp_path):
     robots = Response(200, b"User-agent: *\nCrawl-delay: 0.15\nDisallow: /efiction/user.php\n", "text/plain")
     with SampleArchive() as site:
         site.faults += [lambda req: remember_agent(req), on(path("/robots.txt"), lambda req: robots)]
-        result = crawl_any(site.base_url, f"sqlite:///{tmp_path / 'm.sqlite'}",
-                           "--contact", "archivist@example.org")
+        result = crawl_any(site.base_url, db, "--contact", "archivist@example.org")
         log = site.request_log()
     assert result.returncode == 0, result.stderr
     assert_spaced(log[1:], 0.15)  # --delay 0 (about 0.04 s apart), but the site asked for 0.15 s
@@ -98,35 +97,35 @@ def test_crawl_delay_from_robots_txt_and_user_agent_contact(tmp_path):
     assert set(agents) == {"fic-mirror/0.1.0 (archival crawler for eFiction archives; contact: archivist@example.org)"}
 
 
-def test_robots_txt_is_obeyed_unless_explicitly_ignored(tmp_path):
+def test_robots_txt_is_obeyed_unless_explicitly_ignored(backend, tmp_path):
     deny_all = Response(200, b"User-agent: *\nDisallow: /\n", "text/plain")
-    with SampleArchive() as site:
+    with database(backend, tmp_path, "a") as a, database(backend, tmp_path, "b") as b, SampleArchive() as site:
         site.faults.append(on(path("/robots.txt"), lambda req: deny_all))
-        obeyed = crawl_any(site.base_url, f"sqlite:///{tmp_path / 'a.sqlite'}")
+        obeyed = crawl_any(site.base_url, a)
         assert [r.path_qs for r in site.request_log()] == ["/robots.txt"]
-        ignored = crawl_any(site.base_url, f"sqlite:///{tmp_path / 'b.sqlite'}", "--ignore-robots")
-    assert "0 stories stored" in obeyed.stdout
-    assert ignored.returncode == 0 and f"{len(ARCHIVE.listed_stories())} stories stored" in ignored.stdout
-    assert "robots.txt is NOT obeyed" in ignored.stderr
-    store = Store(f"sqlite:///{tmp_path / 'b.sqlite'}")
-    try:
-        assert last_run(store)["settings"]["ROBOTSTXT_OBEY"] is False
-    finally:
-        store.close()
+        ignored = crawl_any(site.base_url, b, "--ignore-robots")
+        assert "0 stories stored" in obeyed.stdout
+        assert ignored.returncode == 0 and f"{len(ARCHIVE.listed_stories())} stories stored" in ignored.stdout
+        assert "robots.txt is NOT obeyed" in ignored.stderr
+        store = Store(b)
+        try:
+            assert last_run(store)["settings"]["ROBOTSTXT_OBEY"] is False
+        finally:
+            store.close()
 
 
-def test_site_profile_delay_applies_unless_the_command_line_sets_one(tmp_path, monkeypatch):
-    with SampleArchive() as site:
+def test_site_profile_delay_applies_unless_the_command_line_sets_one(backend, tmp_path, monkeypatch):
+    with database(backend, tmp_path, "a") as a, database(backend, tmp_path, "b") as b, SampleArchive() as site:
         sites = tmp_path / "config" / "sites"
         sites.mkdir(parents=True)
         (sites / "sample.toml").write_text(f'name = "sample"\nbase_url = "{site.base_url}"\ndelay = 0.15\n',
                                            encoding="utf-8")
         monkeypatch.setenv("MIRROR_CONFIG_DIR", str(tmp_path / "config"))
         profiled = run(sys.executable, "-m", "mirror", "crawl", site.base_url, "--db",
-                       f"sqlite:///{tmp_path / 'a.sqlite'}", "--log-level", "INFO", *STORIES_ONLY)
+                       a, "--log-level", "INFO", *STORIES_ONLY)
         log = site.request_log()
         site.clear_requests()
-        explicit = crawl_any(site.base_url, f"sqlite:///{tmp_path / 'b.sqlite'}")
+        explicit = crawl_any(site.base_url, b)
         fast = site.request_log()
     assert profiled.returncode == 0 and explicit.returncode == 0, profiled.stderr + explicit.stderr
     assert "site profile sample: 0.15 s between requests" in profiled.stderr

@@ -111,7 +111,7 @@ def test_pure_helpers():
     assert rss_dates(rss) == {7: dt.date(2013, 3, 1)}
 
 
-def test_cli_writes_a_profile_that_crawl_uses(tmp_path, monkeypatch):
+def test_cli_writes_a_profile_that_crawl_uses(tmp_path, monkeypatch, db):
     config = tmp_path / "config"
     monkeypatch.setenv("MIRROR_CONFIG_DIR", str(config))
     with SampleArchive(archive=archive_with("M d Y")) as site:
@@ -124,7 +124,6 @@ def test_cli_writes_a_profile_that_crawl_uses(tmp_path, monkeypatch):
         again = run(sys.executable, "-m", "mirror", "probe", site.base_url, "--write", str(out), "--delay", "0")
         assert again.returncode == 2 and "exists" in again.stderr
         site.clear_requests()
-        db = f"sqlite:///{tmp_path / 'm.sqlite'}"
         crawl = run(sys.executable, "-m", "mirror", "crawl", "--profile", "willow", "--db", db,
                     "--log-level", "INFO")
     assert crawl.returncode == 0, crawl.stderr

@@ -153,11 +153,10 @@ def test_spider_takes_language_gates_and_auto_from_the_profile(tmp_path):
     assert spider.date_format == "auto" and spider.pass_gates is False and spider.profile.language == "de"
 
 
-def test_crawl_infers_the_date_format_without_a_profile(tmp_path, monkeypatch):
+def test_crawl_infers_the_date_format_without_a_profile(tmp_path, monkeypatch, db):
     archive = ARCHIVE.copy()
     archive.site = dataclasses.replace(archive.site, dateformat="M d, Y")
     monkeypatch.setenv("MIRROR_CONFIG_DIR", str(tmp_path / "none"))
-    db = f"sqlite:///{tmp_path / 'm.sqlite'}"
     with SampleArchive(archive=archive) as site:
         proc = run(sys.executable, "-m", "mirror", "crawl", site.base_url, "--db", db, "--delay", "0",
                    "--log-level", "INFO")
@@ -173,7 +172,7 @@ def test_crawl_infers_the_date_format_without_a_profile(tmp_path, monkeypatch):
         assert (stories[truth.sid].published, stories[truth.sid].updated) == (truth.published, truth.updated)
 
 
-def test_exclude_and_no_gates_in_a_crawl(tmp_path, monkeypatch):
+def test_exclude_and_no_gates_in_a_crawl(tmp_path, monkeypatch, db):
     gated = [s for s in ARCHIVE.public_stories() if s.gated]
     plain = [s for s in ARCHIVE.public_stories() if not s.gated]
     assert gated and len(plain) > 1
@@ -182,7 +181,6 @@ def test_exclude_and_no_gates_in_a_crawl(tmp_path, monkeypatch):
         write(tmp_path, "sample", f'base_url = "{site.base_url}"\ndelay = 0\npass_age_gates = false\n'
                                   f'exclude = ["sid={skipped}\\\\b"]\n')
         monkeypatch.setenv("MIRROR_CONFIG_DIR", str(tmp_path))
-        db = f"sqlite:///{tmp_path / 'm.sqlite'}"
         proc = run(sys.executable, "-m", "mirror", "crawl", "--profile", "sample", "--db", db,
                    "--log-level", "WARNING")
         paths = [r.path_qs for r in site.request_log()]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from mirror.sample import SampleArchive
 from mirror.storage import ChapterRow, Store, StoryRow, StorySourceRow
+from tests.storage_fixtures import cloned, template_database
 from tests.test_crawl_sample import crawl, run
 
 import sys
@@ -24,22 +26,25 @@ def mirror(*args: str):
 
 
 @pytest.fixture(scope="module")
-def captured(tmp_path_factory):
-    """The sample archive crawled with --warc; the server is gone afterwards (a dead site)."""
+def captured(tmp_path_factory, backend):
+    """The sample archive crawled with --warc, into SQLite and into PostgreSQL; the server is gone
+    afterwards (a dead site).  The database is a template: a test that changes it uses a copy."""
     folder = tmp_path_factory.mktemp("warc")
-    db = f"sqlite:///{folder / 'mirror.sqlite'}"
     warc = folder / "warc"
-    with SampleArchive() as server:
-        crawl(server.base_url, db, "--warc", str(warc))
-        site = server.base_url
-    return folder, db, warc, site
+    with template_database(backend, folder) as db:
+        with SampleArchive() as server:
+            crawl(server.base_url, db, "--warc", str(warc))
+            site = server.base_url
+        yield folder, db, warc, site
 
 
-def copy_of(captured, tmp_path: Path) -> tuple[str, Path]:
-    folder, _, warc, _ = captured
-    shutil.copy(folder / "mirror.sqlite", tmp_path / "mirror.sqlite")
+@pytest.fixture
+def copied(captured, backend, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A copy of the captured database and of its WARC folder, for one test to change."""
+    _, db, warc, _ = captured
     shutil.copytree(warc, tmp_path / "warc")
-    return f"sqlite:///{tmp_path / 'mirror.sqlite'}", tmp_path / "warc"
+    with cloned(backend, db, tmp_path) as url:
+        yield url, tmp_path / "warc"
 
 
 def test_every_story_page_and_chapter_points_at_its_warc_record(captured):
@@ -83,8 +88,8 @@ def _corrupt_record(path: Path, offset: int) -> None:
     path.write_bytes(data[:offset] + gzip.compress(damaged) + data[end:])
 
 
-def test_verify_fails_when_a_record_is_corrupted(captured, tmp_path):
-    db, warc = copy_of(captured, tmp_path)
+def test_verify_fails_when_a_record_is_corrupted(copied):
+    db, warc = copied
     with Store(db) as store, Session(store.engine) as session:
         source = session.scalars(select(StorySourceRow).where(StorySourceRow.kind == "printable")
                                  .order_by(StorySourceRow.warc_offset.desc()).limit(1)).one()
@@ -94,8 +99,8 @@ def test_verify_fails_when_a_record_is_corrupted(captured, tmp_path):
     assert "MISMATCH" in result.stdout and "digest" in result.stdout.lower()
 
 
-def test_verify_fails_when_a_stored_chapter_differs_from_its_record(captured, tmp_path):
-    db, warc = copy_of(captured, tmp_path)
+def test_verify_fails_when_a_stored_chapter_differs_from_its_record(copied):
+    db, warc = copied
     with Store(db) as store, Session(store.engine) as session, session.begin():
         session.execute(update(ChapterRow).where(ChapterRow.id == 1).values(text_html="<p>tampered</p>"))
     result = mirror("verify", "--db", db, "--warc", str(warc))
@@ -103,8 +108,8 @@ def test_verify_fails_when_a_stored_chapter_differs_from_its_record(captured, tm
     assert "differs from its WARC record" in result.stdout
 
 
-def test_verify_fails_when_a_warc_file_is_missing(captured, tmp_path):
-    db, warc = copy_of(captured, tmp_path)
+def test_verify_fails_when_a_warc_file_is_missing(copied):
+    db, warc = copied
     for path in warc.glob("*.warc.gz"):
         path.unlink()
     result = mirror("verify", "--db", db, "--warc", str(warc))
@@ -112,8 +117,8 @@ def test_verify_fails_when_a_warc_file_is_missing(captured, tmp_path):
     assert "source record missing" in result.stdout
 
 
-def test_reparse_rebuilds_the_database_from_the_warcs_without_the_site(captured, tmp_path):
-    db, warc = copy_of(captured, tmp_path)
+def test_reparse_rebuilds_the_database_from_the_warcs_without_the_site(copied):
+    db, warc = copied
     with Store(db) as store:
         before = {s.story_id: s for s in store.iter_stories()}
         series_before = list(store.iter_series())
@@ -162,8 +167,8 @@ def test_reparse_rebuilds_the_database_from_the_warcs_without_the_site(captured,
     assert mirror("verify", "--db", db, "--warc", str(warc)).returncode == 0
 
 
-def test_reparse_reports_stories_whose_records_are_gone(captured, tmp_path):
-    db, warc = copy_of(captured, tmp_path)
+def test_reparse_reports_stories_whose_records_are_gone(copied):
+    db, warc = copied
     for path in warc.glob("*.warc.gz"):
         path.unlink()
     result = mirror("reparse", "--db", db, "--warc", str(warc))
@@ -173,8 +178,7 @@ def test_reparse_reports_stories_whose_records_are_gone(captured, tmp_path):
         assert all(s.chapters or s.status == "restricted" for s in store.iter_stories())  # nothing lost
 
 
-def test_reparse_without_a_warc_folder_is_a_clear_error(tmp_path):
-    db = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+def test_reparse_without_a_warc_folder_is_a_clear_error(db):
     result = mirror("reparse", "--db", db)
     assert result.returncode == 2
     assert "--warc DIR" in result.stderr
@@ -184,9 +188,9 @@ def _content(story):
     return (story.title, story.summary_html, [(c.number, c.title, c.text_html, c.notes_html) for c in story.chapters])
 
 
-def test_reparse_reads_dates_right_when_no_crawl_recorded_the_format(captured, tmp_path):
+def test_reparse_reads_dates_right_when_no_crawl_recorded_the_format(copied):
     """A killed crawl records no resolved date format: the stored dates tell which format it was."""
-    db, warc = copy_of(captured, tmp_path)
+    db, warc = copied
     with Store(db) as store, Session(store.engine) as session, session.begin():
         session.execute(text("DELETE FROM crawl_stories"))
         session.execute(text("DELETE FROM crawl_runs"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from contextlib import ExitStack
 
 import pytest
 
@@ -14,7 +15,7 @@ from mirror.sample.archive import ARCHIVE
 from sqlalchemy import select
 
 from mirror.storage import ChapterVersionRow, Store, StoryRow, StoryVersionRow
-from tests.storage_fixtures import BACKENDS, database
+from tests.storage_fixtures import cloned, database, template_database
 from tests.test_crawl_sample import ROOT, canon, crawl, last_run, run
 
 STORY_PAGES = "viewstory.php"
@@ -30,22 +31,37 @@ def fetched_story_ids(log) -> set[int]:
     return ids
 
 
-@pytest.fixture
-def mirrored(request, tmp_path):
-    """A private copy of the archive, served and mirrored once, into SQLite unless the test asks
-    for both backends (``on_both_backends``)."""
+@pytest.fixture(scope="module")
+def template(backend, tmp_path_factory):
+    """The sample archive mirrored once per module and backend: (backend, database URL, the
+    archive as the crawl left it, the port it was served on).  Each test gets a copy of both."""
     archive = ARCHIVE.copy()
-    with database(getattr(request, "param", "sqlite"), tmp_path) as db, SampleArchive(archive=archive) as site:
-        crawl(site.base_url, db)
-        store = Store(db)
+    with template_database(backend, tmp_path_factory.mktemp("template")) as db:
+        with SampleArchive(archive=archive) as site:
+            crawl(site.base_url, db)
+            port = site.port
+        yield backend, db, archive, port
+
+
+@pytest.fixture
+def mirrored(template, tmp_path):
+    """A private copy of the archive, served where the template's crawl found it, and of the
+    database that crawl filled: the state of a first full crawl, without crawling again.  Should
+    another process hold that port now, the test serves its copy elsewhere and crawls afresh."""
+    backend, template_db, template_archive, port = template
+    archive = template_archive.copy()
+    with ExitStack() as stack:
         try:
-            yield site, archive, store, db
-        finally:
-            store.close()
-
-
-# the re-sync tests that write new versions and history, run on PostgreSQL too
-on_both_backends = pytest.mark.parametrize("mirrored", BACKENDS, indirect=True)
+            site = stack.enter_context(SampleArchive(archive=archive, port=port))
+        except OSError:  # the port is taken: a first crawl of our own
+            site = stack.enter_context(SampleArchive(archive=archive))
+            db = stack.enter_context(database(backend, tmp_path))
+            crawl(site.base_url, db)
+        else:
+            db = stack.enter_context(cloned(backend, template_db, tmp_path))
+        store = Store(db)
+        stack.callback(store.close)
+        yield site, archive, store, db
 
 
 def resync(site, db, *extra):
@@ -77,7 +93,6 @@ def test_read_counts_drift_without_counting_as_changes(mirrored):
     assert [e for e in store.story_history(site.base_url, sid) if e["kind"] != "first_seen"] == []
 
 
-@on_both_backends
 def test_new_story_new_chapter_and_edited_summary_are_fetched_and_nothing_else(mirrored):
     site, archive, store, db = mirrored
     public = [s for s in archive.public_stories() if not s.gated]
@@ -130,7 +145,6 @@ def test_a_new_story_in_a_series_refetches_that_series_only(mirrored):
     assert [s.position for s in store.get_story(site.base_url, new.sid).series] == [len(archive.series[2].sids)]
 
 
-@on_both_backends
 def test_edited_chapter_text_is_caught_by_full_and_the_old_version_kept(mirrored):
     site, archive, store, db = mirrored
     story = next(s for s in archive.public_stories() if not s.gated and len(s.chapters) > 1)
@@ -191,10 +205,9 @@ def test_progress_lines_when_not_on_a_terminal(mirrored):
     assert re_progress.search(result.stderr), result.stderr[-2000:]
 
 
-def test_sync_all_resyncs_every_profile_and_fails_if_one_does(tmp_path):
+def test_sync_all_resyncs_every_profile_and_fails_if_one_does(tmp_path, db):
     sites_dir = tmp_path / "config" / "sites"
     sites_dir.mkdir(parents=True)
-    db = f"sqlite:///{tmp_path / 'all.sqlite'}"
     with SampleArchive() as one, SampleArchive() as two:
         for name, site in (("one", one), ("two", two)):
             (sites_dir / f"{name}.toml").write_text(f'base_url = "{site.base_url}"\n', encoding="utf-8")

@@ -549,7 +549,7 @@ def test_sqlite_lock_is_retried(tmp_path) -> None:
         blocker.close()
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
 def test_postgres_dropped_connection_recovers(store: Store, db_url: str) -> None:
     store.upsert_story(make_story(1))
     with store.engine.connect() as conn:

@@ -592,6 +592,7 @@ class Store(ImageStore):
             self._snapshot_engine = self.engine  # SQLite transactions are serializable
         self._schema_ready = False
         self._schema_lock = threading.Lock()
+        self._site_pks: dict[str, int] = {}  # see _site_pk
         self._busy_timeout = busy_timeout
 
     @classmethod
@@ -677,10 +678,17 @@ class Store(ImageStore):
 
         return self._retrying(attempt)
 
-    @staticmethod
-    def _site_pk(session: Session, site: str, *, create: bool) -> int | None:
+    def _site_pk(self, session: Session, site: str, *, create: bool) -> int | None:
+        """The site's primary key, creating its row if asked.  Sites are never deleted, so a key
+        read from the database is remembered (one query less for each item a crawl stores); one
+        just created is not, as its transaction may yet roll back."""
+        pk = self._site_pks.get(site)
+        if pk is not None:
+            return pk
         pk = session.scalar(select(SiteRow.id).where(SiteRow.base_url == site))
-        if pk is None and create:
+        if pk is not None:
+            self._site_pks[site] = pk
+        elif create:
             row = SiteRow(base_url=site, first_seen=utcnow())
             session.add(row)
             session.flush()
@@ -800,12 +808,12 @@ class Store(ImageStore):
             )
         session.flush()
         self._record_versions(session, row.id, stored, story, seen, now, *before)
-        self._record_sources(session, row, story, seen, now, changed=True)
+        self._record_sources(session, row, story, seen, now, changed=True, new=stored is None)
         return result
 
     @staticmethod
     def _record_sources(session: Session, row: StoryRow, story: Story, seen: set[int],
-                        now: dt.datetime, *, changed: bool) -> None:
+                        now: dt.datetime, *, changed: bool, new: bool = False) -> None:
         """Remember the pages this fetch read and where their raw responses are kept (WARC).
 
         A fetch that captured WARCs replaces the story's sources, and each chapter it read
@@ -817,8 +825,9 @@ class Store(ImageStore):
         captured = any(source.warc_filename for source in story.sources)
         if not captured and not changed:
             return
-        session.query(StorySourceRow).filter(StorySourceRow.story_pk == row.id).delete(
-            synchronize_session=False)
+        if not new:  # a new story has none yet
+            session.query(StorySourceRow).filter(StorySourceRow.story_pk == row.id).delete(
+                synchronize_session=False)
         session.add_all(StorySourceRow(
             story_pk=row.id, position=position, url=source.url, kind=source.kind, status=source.status,
             warc_filename=source.warc_filename, warc_offset=source.warc_offset,
@@ -851,7 +860,8 @@ class Store(ImageStore):
         # ---- metadata
         meta = story_metadata(story)
         digest = _content_hash(meta)
-        current = session.execute(
+        # A story not stored before has no versions (they go with their story): nothing to ask.
+        current = None if stored is None else session.execute(
             select(StoryVersionRow.id, StoryVersionRow.content_hash)
             .where(StoryVersionRow.story_pk == story_pk)
             .order_by(StoryVersionRow.id.desc())
@@ -873,13 +883,13 @@ class Store(ImageStore):
 
         # ---- chapters
         latest: dict[int, tuple[int, str]] = {}
-        for version_id, number, version_hash in session.execute(
-            select(ChapterVersionRow.id, ChapterVersionRow.number, ChapterVersionRow.content_hash)
-            .where(ChapterVersionRow.story_pk == story_pk)
-            .order_by(ChapterVersionRow.id)
-        ):
-            latest[number] = (version_id, version_hash)
         if stored is not None:
+            for version_id, number, version_hash in session.execute(
+                select(ChapterVersionRow.id, ChapterVersionRow.number, ChapterVersionRow.content_hash)
+                .where(ChapterVersionRow.story_pk == story_pk)
+                .order_by(ChapterVersionRow.id)
+            ):
+                latest[number] = (version_id, version_hash)
             missing = [c for c in stored.chapters if c.number not in latest]
             backfills = [_chapter_version(story_pk, c, _content_hash(chapter_content(c)),
                                           stored_since, stored_until) for c in missing]
@@ -1057,6 +1067,8 @@ class Store(ImageStore):
         counts = {UPSERT_NEW: 0, UPSERT_CHANGED: 0, UPSERT_UNCHANGED: 0, "removed": 0}
         wanted = {r.review_id: r for r in reviews.reviews}
         rows: dict[int, ReviewRow] = {}
+        added: list[tuple[ReviewRow, dict[str, Any]]] = []  # new reviews: their first versions below
+        unchanged: list[int] = []  # reviews whose current version is seen again
         for chunk in _chunks(list(wanted)):
             rows.update((r.review_id, r) for r in session.scalars(
                 select(ReviewRow).where(ReviewRow.site_id == site_pk, ReviewRow.review_id.in_(chunk))))
@@ -1070,9 +1082,7 @@ class Store(ImageStore):
                 row = ReviewRow(site_id=site_pk, review_id=review_id, content_hash=digest, first_seen=now,
                                 last_fetched=now, last_changed=now, **content, **place)
                 session.add(row)
-                session.flush()
-                session.add(ReviewVersionRow(review_pk=row.id, content_hash=digest, content=json_safe(content),
-                                             first_seen=now, last_seen=now))
+                added.append((row, content))
                 counts[UPSERT_NEW] += 1
                 continue
             row.last_fetched = now
@@ -1081,9 +1091,7 @@ class Store(ImageStore):
                 if getattr(row, name) != value:
                     setattr(row, name, value)
             if row.content_hash == digest:
-                session.execute(update(ReviewVersionRow).where(
-                    ReviewVersionRow.review_pk == row.id, ReviewVersionRow.content_hash == digest)
-                    .values(last_seen=now))
+                unchanged.append(row.id)
                 counts[UPSERT_UNCHANGED] += 1
                 continue
             for name, value in content.items():
@@ -1092,6 +1100,17 @@ class Store(ImageStore):
             session.add(ReviewVersionRow(review_pk=row.id, content_hash=digest, content=json_safe(content),
                                          first_seen=now, last_seen=now))
             counts[UPSERT_CHANGED] += 1
+        if added:  # one batched INSERT of the new reviews (their ids), then one of their versions
+            session.flush()
+            session.add_all(ReviewVersionRow(review_pk=row.id, content_hash=row.content_hash,
+                                             content=json_safe(content), first_seen=now, last_seen=now)
+                            for row, content in added)
+        for chunk in _chunks(unchanged):  # the version whose hash the review still has
+            session.execute(update(ReviewVersionRow).where(
+                ReviewVersionRow.review_pk.in_(chunk),
+                ReviewVersionRow.content_hash == select(ReviewRow.content_hash)
+                .where(ReviewRow.id == ReviewVersionRow.review_pk).scalar_subquery())
+                .values(last_seen=now).execution_options(synchronize_session=False))
         if reviews.complete:
             gone = session.scalars(select(ReviewRow).where(
                 ReviewRow.site_id == site_pk, ReviewRow.item_type == reviews.item_type,
