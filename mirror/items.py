@@ -31,6 +31,10 @@ class Page:
     # payload, as the capture middleware reported it ({"filename", "offset", "length",
     # "record_id", ...}); None when the crawl kept no WARC.
     warc: dict[str, Any] | None = None
+    # Parses the spider made of this page to route the crawl, handed on to the pipeline so that
+    # it does not parse the page again (mirror.parsing.efiction.parse_and_keep / parse_kept).
+    # Not content: never stored, and let go once taken.
+    parsed: dict[tuple[str, tuple[Any, ...]], Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -69,9 +73,6 @@ class StoryPages:
     failures: list[tuple[str, str]] = field(default_factory=list)
     # Why members-only pages were not read (e.g. "login failed"), if a login was tried.
     login_problem: str | None = None
-    # Pages the spider already parsed, (id(page), encoding) -> result: the printable view, parsed
-    # for the spider's fallback decision, is not parsed twice. Not content: never stored.
-    parsed: dict[tuple[int, str | None], Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass

@@ -825,26 +825,48 @@ def test_extract_story_index_and_printable_sid6():
 
 
 def test_the_printable_view_parsed_by_the_spider_is_not_parsed_again(monkeypatch):
+    import functools
+
     import mirror.parsing.efiction as efiction
 
     pages = _story_pages(6, page("viewstory_sid6_index.html"), page("printable_sid6_all.html", kind="printable"),
                          requests=2)
-    assert printable_chapter_numbers(pages.pages[1], None, pages.parsed) == {1, 2}  # as the spider does
+    assert printable_chapter_numbers(pages.pages[1], None) == {1, 2}  # as the spider does
     calls = []
     real = efiction.parse_printable
-    monkeypatch.setattr(efiction, "parse_printable", lambda *a, **kw: calls.append(a) or real(*a, **kw))
+    monkeypatch.setattr(efiction, "parse_printable",
+                        functools.wraps(real)(lambda *a, **kw: calls.append(a) or real(*a, **kw)))
     story = extract_story(pages)
-    assert calls == [] and pages.parsed == {}  # used once, then let go
+    assert calls == [] and pages.pages[1].parsed == {}  # used once, then let go
     assert story.chapters[0].text_html == SID6_CH1_TEXT
     assert story == extract_story(_story_pages(  # the same story as from a fresh parse
         6, page("viewstory_sid6_index.html"), page("printable_sid6_all.html", kind="printable"), requests=2))
     assert len(calls) == 1
     # a parse made with another encoding is not taken
     other = _story_pages(6, page("viewstory_sid6_index.html"), page("printable_sid6_all.html", kind="printable"))
-    printable_chapter_numbers(other.pages[1], "utf-8", other.parsed)
+    printable_chapter_numbers(other.pages[1], "utf-8")
     calls.clear()
     extract_story(other)
     assert len(calls) == 1
+
+
+def test_a_kept_parse_is_taken_once_and_only_with_the_same_arguments():
+    from mirror.parsing.efiction import parse_and_keep, parse_kept
+
+    calls = []
+
+    def parse_thing(page, *args):
+        calls.append(args)
+        return [page.url, *args]
+
+    one = page("viewstory_sid6_index.html")
+    kept = parse_and_keep(parse_thing, one, "base", "d/m/y", None)
+    assert parse_kept(parse_thing, one, "base", "m/d/y", None) == [one.url, "base", "m/d/y", None]  # not those
+    assert parse_kept(parse_thing, one, "base", "d/m/y", None) is kept
+    assert one.parsed == {}
+    assert parse_kept(parse_thing, one, "base", "d/m/y", None) is not kept  # taken once: parsed afresh
+    assert len(calls) == 3
+    assert one == page("viewstory_sid6_index.html")  # not content: pages still compare by what was served
 
 
 def test_extract_story_index_and_chapter_pages_sid6():

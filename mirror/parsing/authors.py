@@ -21,8 +21,8 @@ from lxml import etree
 from mirror import urls
 from mirror.items import AuthorPages, AuthorProfile, Page, Series
 from mirror.parsing.dates import DateFormatError, parse_date
-from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _query, _text,
-                                     _title_link_target, parse_document)
+from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _query, _title_link_target,
+                                     parse_document, parse_kept, shows_fatal_error)
 
 PENNAME_LABELS = {"penname", "pen name", "autorenname", "benutzername"}
 REALNAME_LABELS = {"real name", "echter name", "name"}
@@ -61,7 +61,7 @@ def parse_author_page(page: Page, base_url: str, date_format: str = "d/m/y",
         raise ParseError(page.url, "uid", "not a viewuser.php?uid=N URL")
     uid = int(query["uid"])
     doc = parse_document(page, encoding)
-    if FATAL_ERROR_TEXT.lower() in _text(doc).lower():
+    if shows_fatal_error(doc):
         raise AuthorUnavailable(page.url, "fatal", f"profile shows an error: {FATAL_ERROR_TEXT}")
     bio = next(iter(doc.xpath("//*[@id='bio']")), None)
     if bio is None:
@@ -142,7 +142,7 @@ def parse_author_series_page(page: Page, base_url: str, date_format: str = "d/m/
         raise ParseError(page.url, "uid", "not a viewuser.php?action=seriesby&uid=N URL")
     uid = int(query["uid"])
     doc = parse_document(page, encoding)
-    if FATAL_ERROR_TEXT.lower() in _text(doc).lower():
+    if shows_fatal_error(doc):
         raise AuthorUnavailable(page.url, "fatal", f"series panel shows an error: {FATAL_ERROR_TEXT}")
     if not doc.xpath("//*[@id='bio']"):
         raise ParseError(page.url, "bio", "no #bio profile block above the series panel")
@@ -175,12 +175,12 @@ def extract_author(author_pages: AuthorPages, encoding: str | None = None) -> Au
     if not profile_pages:
         raise ParseError(urls.author_url(author_pages.site, author_pages.author_id), "pages",
                          "no profile page was fetched")
-    profile = parse_author_page(profile_pages[0], author_pages.site, author_pages.date_format, encoding)
+    profile = parse_kept(parse_author_page, profile_pages[0], author_pages.site, author_pages.date_format, encoding)
     panel = sorted((p for p in author_pages.pages if is_series_panel(p.url)), key=lambda p: _panel_offset(p.url))
     unread = False
     for page in panel:
         try:
-            shown = parse_author_series_page(page, author_pages.site, author_pages.date_format, encoding)
+            shown = parse_kept(parse_author_series_page, page, author_pages.site, author_pages.date_format, encoding)
         except (ParseError, AuthorUnavailable) as exc:  # the profile stands; its series list is partial
             profile.warnings.append(f"series: {exc}")
             unread = True

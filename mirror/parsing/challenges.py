@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from mirror import urls
 from mirror.items import Author, ChallengeInfo, ChallengePages, Page, Tag
 from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _parse_block, _query, _text,
-                                     parse_document, parse_listing)
+                                     parse_document, parse_kept, parse_listing, shows_fatal_error)
 from mirror.parsing.series import _title_and_owner
 
 
@@ -64,7 +64,7 @@ def parse_challenge_page(page: Page, base_url: str, date_format: str = "d/m/y",
     if chalid is None:
         raise ParseError(page.url, "chalid", "not a modules/challenges/challenges.php?chalid=N URL")
     doc = parse_document(page, encoding)
-    if FATAL_ERROR_TEXT.lower() in _text(doc).lower():
+    if shows_fatal_error(doc):
         raise ChallengeUnavailable(page.url, "fatal", f"challenge page shows an error: {FATAL_ERROR_TEXT}")
     title_box = next(iter(doc.xpath("//*[@id='pagetitle']")), None)
     title, owner = _title_and_owner(title_box, base_url)
@@ -96,7 +96,7 @@ def extract_challenge(challenge_pages: ChallengePages, encoding: str | None = No
     pages = sorted(challenge_pages.pages, key=lambda p: _offset(p.url))
     if not pages:
         raise ParseError(urls.challenge_url(base, chalid), "pages", "no challenge page was fetched")
-    parsed = [parse_challenge_page(p, base, challenge_pages.date_format, encoding) for p in pages]
+    parsed = [parse_kept(parse_challenge_page, p, base, challenge_pages.date_format, encoding) for p in pages]
     first = parsed[0]
     info = ChallengeInfo(site=base, challenge_id=chalid, url=urls.challenge_url(base, chalid), title=first.title,
                          owner=first.owner, summary_html=first.summary_html, categories=first.categories,

@@ -9,8 +9,9 @@ or the database.  Metadata is read by the link patterns eFiction's PHP writes
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import lxml.html
 from lxml import etree
@@ -21,6 +22,8 @@ from mirror.items import (STATUS_INCOMPLETE, STATUS_RESTRICTED, Author, Chapter,
 from mirror.parsing.dates import DEFAULT_FORMAT as DEFAULT_DATE_FORMAT
 from mirror.parsing.dates import DateFormatError, parse_date
 from mirror.parsing.encoding import decode_body
+
+T = TypeVar("T")
 
 
 class ParseError(ValueError):
@@ -175,6 +178,24 @@ def parse_document(page: Page, encoding: str | None = None) -> lxml.html.HtmlEle
         raise ParseError(page.url, "body", f"not HTML ({exc})") from exc
 
 
+def parse_and_keep(parse: Callable[..., T], page: Page, *args: Any) -> T:
+    """``parse(page, *args)``, the result kept on the page for :func:`parse_kept`.  The spider
+    parses some pages to route the crawl (a printable view for the chapters it holds, a page of
+    reviews or a series for its page links); the pipeline then takes that parse."""
+    result = parse(page, *args)
+    page.parsed[(parse.__name__, args)] = result
+    return result
+
+
+def parse_kept(parse: Callable[..., T], page: Page, *args: Any) -> T:
+    """The parse :func:`parse_and_keep` kept with these very arguments (then let go: it is used
+    once), else ``parse(page, *args)``."""
+    key = (parse.__name__, args)
+    if key in page.parsed:
+        return page.parsed.pop(key)
+    return parse(page, *args)
+
+
 def _classes(el: etree._Element) -> set[str]:
     return set((el.get("class") or "").split())
 
@@ -258,10 +279,18 @@ class Gate:
     params: dict[str, str] = field(default_factory=dict)  # to append to pass the gate
 
 
+def shows_fatal_error(doc: etree._Element) -> bool:
+    """Whether the page shows eFiction's SQL error (:data:`FATAL_ERROR_TEXT`), whatever the
+    spacing and case.  Every page is asked, and a printable view holds a whole story: the
+    spacing is only normalised when the page says "MySQL" at all."""
+    text = doc.text_content()
+    return "mysql" in text.lower() and FATAL_ERROR_TEXT.lower() in " ".join(text.split()).lower()
+
+
 def detect_gate(page: Page, doc: lxml.html.HtmlElement | None = None) -> Gate | None:
     """Return the gate or error a viewstory page shows in place of the story, if any."""
     doc = doc if doc is not None else parse_document(page)
-    if FATAL_ERROR_TEXT.lower() in _text(doc).lower():
+    if shows_fatal_error(doc):
         return Gate("fatal", FATAL_ERROR_TEXT)
     if doc.xpath("//div[@id='story'] | //div[contains(concat(' ', @class, ' '), ' chapter ')]"):
         return None
@@ -547,9 +576,10 @@ def _has_class(name: str) -> str:
 # --- story index (viewstory.php?sid=N&index=1) ---------------------------------------------------
 
 def parse_story_index(page: Page, base: str, sid: int, date_format: str = "d/m/y",
-                      encoding: str | None = None) -> Story:
-    """Metadata and the chapter list from a story's table of contents."""
-    doc = parse_document(page, encoding)
+                      encoding: str | None = None, *, doc: lxml.html.HtmlElement | None = None) -> Story:
+    """Metadata and the chapter list from a story's table of contents (``doc``: the page's
+    ``parse_document``, when the caller has it already)."""
+    doc = doc if doc is not None else parse_document(page, encoding)
     gate = detect_gate(page, doc)
     if gate is not None:
         raise StoryUnavailable(page.url, gate.kind, f"story page shows {gate.kind}: {gate.text}")
@@ -697,18 +727,13 @@ def parse_printable(page: Page, encoding: str | None = None) -> PrintableStory:
     return PrintableStory(story_notes, chapters)
 
 
-def printable_chapter_numbers(page: Page, encoding: str | None = None,
-                              parsed: dict | None = None) -> set[int]:
-    """Chapters whose text the printable view gave (for the spider's fallback decision).
-
-    ``parsed`` (a story's ``StoryPages.parsed``) keeps the parse, so that extract_story does not
-    parse the same page again (it is the largest page of a story)."""
+def printable_chapter_numbers(page: Page, encoding: str | None = None) -> set[int]:
+    """Chapters whose text the printable view gave (for the spider's fallback decision).  The
+    parse is kept on the page for extract_story (it is the largest page of a story)."""
     try:
-        printable = parse_printable(page, encoding)
+        printable = parse_and_keep(parse_printable, page, encoding)
     except (ParseError, StoryUnavailable):
         return set()
-    if parsed is not None:
-        parsed[(id(page), encoding)] = printable
     return {n for n, c in printable.chapters.items() if c.has_text}
 
 
@@ -881,12 +906,12 @@ def extract_story(story_pages: StoryPages, encoding: str | None = None) -> Story
         return restricted_story(story_pages, gate, encoding)
     if gate is not None:
         raise StoryUnavailable(index.url, gate.kind, f"story index shows {gate.kind}: {gate.text}")
-    story = parse_story_index(index, base, sid, story_pages.date_format, encoding)
+    story = parse_story_index(index, base, sid, story_pages.date_format, encoding, doc=doc)
     texts: dict[int, ChapterText] = {}
     printable_errors: list[Exception] = []
     for page in _pages(story_pages, "printable"):
         try:
-            printable = story_pages.parsed.pop((id(page), encoding), None) or parse_printable(page, encoding)
+            printable = parse_kept(parse_printable, page, encoding)
         except (ParseError, StoryUnavailable) as exc:  # the chapter pages fetched instead must do
             story.warnings.append(f"printable view unusable: {exc}")
             printable_errors.append(exc)

@@ -31,7 +31,8 @@ from lxml import etree
 from mirror import urls
 from mirror.items import REVIEW_SERIES, REVIEW_STORY, Page, Review, ReviewPages, ReviewSet
 from mirror.parsing.dates import DateFormatError, parse_date
-from mirror.parsing.efiction import FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _query, _text, parse_document
+from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _query, _text, parse_document,
+                                     parse_kept, shows_fatal_error)
 
 # Labels (English; cf. efiction.LABELS and the language file's _SIGNED, _ANONYMOUS, _AUTHORSRESPONSE).
 REVIEWER_LABELS = {"reviewer", "rezensent", "autor der rezension"}
@@ -255,7 +256,7 @@ def parse_reviews_page(page: Page, base_url: str, date_format: str = "d/m/y",
         if item is None:
             raise ParseError(page.url, "item", "no reviews.php?type=..&item=N link on a single review's page")
     item_type, item_id = item
-    if FATAL_ERROR_TEXT.lower() in _text(doc).lower():
+    if shows_fatal_error(doc):
         raise ReviewsUnavailable(page.url, "fatal", f"review page shows an error: {FATAL_ERROR_TEXT}")
     title_box = next(iter(doc.xpath("//*[@id='pagetitle']")), None)
     if title_box is None:
@@ -315,7 +316,7 @@ def extract_reviews(review_pages: ReviewPages, encoding: str | None = None) -> R
     pages = sorted(review_pages.pages, key=lambda p: _offset(p.url))
     if not pages:
         raise ParseError(url, "pages", "no review page was fetched")
-    parsed = [parse_reviews_page(p, base, review_pages.date_format, encoding) for p in pages]
+    parsed = [parse_kept(parse_reviews_page, p, base, review_pages.date_format, encoding) for p in pages]
     result = ReviewSet(site=base, item_type=kind, item_id=item, url=url, listed_count=review_pages.listed_count,
                        requests=review_pages.requests)
     chapters: dict[str, list[tuple[int, int | None]]] = {}

@@ -18,7 +18,7 @@ from mirror import urls
 from mirror.items import Author, Page, SeriesEntry, SeriesInfo, SeriesPages, Tag
 from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _authors, _has_class,
                                      _parse_block, _query, _segments, _text, _title_link_target, _tokens,
-                                     parse_document)
+                                     parse_document, parse_kept, shows_fatal_error)
 
 SERIES_TYPES = {"open": "open", "moderated": "moderated", "closed": "closed"}
 # Header labels that belong to the series, not to its tags (English; cf. efiction.LABELS).
@@ -110,7 +110,7 @@ def parse_series_page(page: Page, base_url: str, date_format: str = "d/m/y",
     series_id = _series_id_of(page.url)
     if series_id is None:
         raise ParseError(page.url, "seriesid", "not a viewseries.php?seriesid=N URL")
-    if FATAL_ERROR_TEXT.lower() in _text(doc).lower():
+    if shows_fatal_error(doc):
         raise SeriesUnavailable(page.url, "fatal", f"series page shows an error: {FATAL_ERROR_TEXT}")
     title_box = next(iter(doc.xpath("//*[@id='pagetitle']")), None)
     title, owner = _title_and_owner(title_box, base_url)
@@ -199,7 +199,7 @@ def extract_series(series_pages: SeriesPages, encoding: str | None = None) -> Se
     pages = sorted(series_pages.pages, key=lambda p: _offset(p.url))
     if not pages:
         raise ParseError(urls.series_url(base, seriesid), "pages", "no series page was fetched")
-    parsed = [parse_series_page(p, base, series_pages.date_format, encoding) for p in pages]
+    parsed = [parse_kept(parse_series_page, p, base, series_pages.date_format, encoding) for p in pages]
     first = parsed[0]
     info = SeriesInfo(site=base, series_id=seriesid, url=urls.series_url(base, seriesid), title=first.title,
                       owner=first.owner, summary_html=first.summary_html, categories=first.categories,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from mirror import urls
 from mirror.items import Page, TaxonomyEntry, TaxonomyInfo, TaxonomyPages
-from mirror.parsing.efiction import FATAL_ERROR_TEXT, ParseError, _query, _text, parse_document
+from mirror.parsing.efiction import FATAL_ERROR_TEXT, ParseError, _query, _text, parse_document, shows_fatal_error
 
 # browse.php types -> the taxonomy part they belong to
 _PART_OF_TYPE = {"categories": "categories", "characters": "characters", "ratings": "ratings", "class": "classes"}
@@ -55,7 +55,7 @@ def _offset(url: str) -> int:
 
 def _document(page: Page, encoding: str | None):
     doc = parse_document(page, encoding)
-    if FATAL_ERROR_TEXT.lower() in _text(doc).lower():
+    if shows_fatal_error(doc):
         raise ParseError(page.url, "body", f"the page shows an error: {FATAL_ERROR_TEXT}")
     return doc
 

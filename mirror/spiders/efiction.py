@@ -29,7 +29,7 @@ from scrapy.http import Response
 from mirror import signals, urls
 from mirror.items import REVIEW_SERIES, REVIEW_STORY, AuthorPages, ChallengePages, Page, ReviewPages, SeriesPages, StoryPages
 from mirror.parsing.efiction import (ParseError, StoryUnavailable, detect_gate, index_chapter_numbers, looks_like_efiction,
-                                     parse_listing, printable_chapter_numbers)
+                                     parse_and_keep, parse_listing, printable_chapter_numbers)
 from mirror.parsing.challenges import ChallengeUnavailable, parse_challenge_listing, parse_challenge_page
 from mirror.items import TAXONOMY_PARTS, TaxonomyPages
 from mirror.parsing import taxonomy as taxonomy_parsing
@@ -370,7 +370,7 @@ class EfictionSpider(scrapy.Spider):
         capture.requests += 1
         self.crawler.stats.inc_value(f"mirror/requests/{stat}")
         try:
-            shown = parse(page, self.base_url, self.date_format, self.encoding)
+            shown = parse_and_keep(parse, page, self.base_url, self.date_format, self.encoding)
         except (ParseError, unavailable):
             yield capture
             return
@@ -515,7 +515,7 @@ class EfictionSpider(scrapy.Spider):
         capture.requests += 1
         self.crawler.stats.inc_value("mirror/requests/authors")
         try:
-            shown = parse_author_page(page, self.base_url, self.date_format, self.encoding)
+            shown = parse_and_keep(parse_author_page, page, self.base_url, self.date_format, self.encoding)
         except (ParseError, AuthorUnavailable):
             yield capture  # the pipeline drops it, with the reason
             return
@@ -605,7 +605,7 @@ class EfictionSpider(scrapy.Spider):
     def parse_printable(self, response: Response, capture: StoryPages, gate: dict[str, str],
                         chapters: int | None):
         page = self._record(response, capture, "printable")
-        have = printable_chapter_numbers(page, self.encoding, capture.parsed)
+        have = printable_chapter_numbers(page, self.encoding)
         wanted = set(range(1, (chapters or max(have, default=1)) + 1))
         missing = sorted(wanted - have)
         if missing:
