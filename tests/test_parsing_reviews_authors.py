@@ -57,6 +57,25 @@ def test_pagination_and_chapters_resolved():
     assert by_id[14].response_html == "Thanks for reading all thirty-two nights!"
 
 
+def test_the_pages_the_spider_parsed_are_not_parsed_again():
+    """The spider parses review and profile pages for their links (parse_and_keep, with its base
+    URL, date format and encoding); the extraction takes those parses and lets them go."""
+    from mirror.parsing.efiction import parse_and_keep
+
+    fresh = extract_reviews(ReviewPages(site=BASE, item_type="ST", item_id=4, requests=2, pages=[
+        page("reviews_ST_item4_p1.html"), page("reviews_ST_item4_offset10.html")]))
+    pages = [page("reviews_ST_item4_p1.html"), page("reviews_ST_item4_offset10.html")]
+    kept = [parse_and_keep(parse_reviews_page, p, BASE, "d/m/y", None) for p in pages]
+    got = extract_reviews(ReviewPages(site=BASE, item_type="ST", item_id=4, pages=pages, requests=2))
+    assert all(p.parsed == {} for p in pages)  # taken
+    assert got == fresh and got.reviews[0] is kept[0].reviews[0]
+    profile, panel = page("viewuser_uid2.html"), page("viewuser_uid2_seriesby.html")
+    parse_and_keep(parse_author_page, profile, BASE, "d/m/y", None)
+    parse_and_keep(parse_author_series_page, panel, BASE, "d/m/y", None)
+    extract_author(AuthorPages(site=BASE, author_id=2, requests=2, pages=[profile, panel]))
+    assert profile.parsed == {} and panel.parsed == {}
+
+
 def test_one_chapter_page_and_single_review():
     chapter = parse_reviews_page(page("reviews_ST_item1_chapid1.html"), BASE)
     assert [r.review_id for r in chapter.reviews] == [2, 1]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
@@ -10,7 +13,7 @@ from mirror.items import Author, Chapter, Page, Story, StoryPages
 from mirror.profiles import ProfileError, find_profile, get_profile, load_profile, load_profiles
 from mirror.spiders.efiction import EfictionSpider
 from pipelines.extract import ExtractPipeline
-from pipelines.normalise import NormalisePipeline, html
+from pipelines.normalise import NormalisePipeline, has_active_content, html
 from pipelines.validate import ValidatePipeline
 from tests.parsing_helpers import page as fixture_page
 
@@ -136,6 +139,29 @@ def test_normalise_trims_names_and_removes_active_content_only():
     assert out.summary_html == "<p>Hi <a>there</a></p>"
     assert out.chapters[0].text_html == "<p>Cafe\u0301 &amp; “quotes”</p>"  # text kept as served
     assert html("  <i>plain</i> ") == "<i>plain</i>"
+
+
+# What stored HTML was always tested with (a change would re-serialise fragments stored as served)
+ACTIVE_CONTENT = re.compile(r"<(script|style|iframe|object|embed|applet)\b|\son\w+\s*=|javascript:", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("value", [
+    "<SCRIPT>", "<ScRiPt src=x>", "<\u017fcript>", "<scr\u0130pt>", "<scr\u0131pt>", "<scripts>", "<style/>",
+    "<p ONCLICK = 'x'>", "<p\tonLoad=x>", "<p\u00a0on\u00e9=x>", "<p on=x>", "<p xonload=x>", "<b on\u0130=x>",
+    "<a href='JAVASCRIPT:x'>", "java\u017fcript:", "jav\u0307ascript:", "<p>sat on the mat = fine</p>",
+    "<p>a one=two and \u212aon=x</p>", "<em>“quotes” and \u0130stanbul</em>", "<embed", "<applet\n>", "",
+])
+def test_the_active_content_check_finds_what_a_case_insensitive_search_finds(value):
+    assert has_active_content(value) == bool(ACTIVE_CONTENT.search(value))
+
+
+def test_the_active_content_check_on_random_text():
+    rng = random.Random(7)
+    alphabet = list("<>=: \t\nonONscriptSCRIPTjavaJAVAstyleiframeobjectembedapplet_1-") + [
+        "\u0130", "\u0131", "\u017f", "\u212a", "\u00e9", "\u00c9", "\u0307", "\u00a0", "\u2003", "“"]
+    for _ in range(20000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 16)))
+        assert has_active_content(value) == bool(ACTIVE_CONTENT.search(value)), repr(value)
 
 
 @pytest.mark.parametrize("cls, setting", [
