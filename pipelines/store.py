@@ -20,6 +20,8 @@ class StorePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.url = url
+        # the transactions run in the reactor's thread pool: one pooled connection per thread
+        self.connections = crawler.settings.getint("REACTOR_THREADPOOL_MAXSIZE", 10)
         self.store: Store | None = None
 
     @classmethod
@@ -29,7 +31,7 @@ class StorePipeline:
         return cls(crawler, database_url(crawler.settings.get("MIRROR_DATABASE_URL")))
 
     def open_spider(self):
-        self.store = Store(self.url)
+        self.store = Store(self.url, connections=self.connections)
 
     def close_spider(self):
         if self.store is not None:

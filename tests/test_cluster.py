@@ -1,7 +1,8 @@
 """Distributed crawling on Celery, for real: Redis or RabbitMQ, PostgreSQL, worker processes,
 sample archives on loopback ports (no mocks).
 
-* the beat schedule and the profiles' ``interval`` (pure functions);
+* the beat schedule and the profiles' ``interval`` (pure functions), and beat's scheduler queueing
+  a profile's re-sync on the broker once its interval has passed;
 * the per-site lock (PostgreSQL advisory lock, flock beside SQLite): two processes, one holds it,
   and it is free again the moment the holder is SIGKILLed;
 * a cluster: two `mirror worker` processes (one crawl at a time each) and four sample archives;
@@ -174,6 +175,67 @@ def pg_url(tmp_path):
     set the search_path, for the crawl processes too)."""
     with database("postgresql", tmp_path) as url:
         yield url
+
+
+def test_beat_queues_each_profiles_resync_when_it_is_due(broker, tmp_path, monkeypatch):
+    """The scheduler `mirror beat` runs (Celery's, with the schedule made from the profiles), on
+    the real broker: nothing is queued before a profile's interval has passed, then one re-sync
+    task per profile with an interval, on the cluster's queue, expiring when the next one is due."""
+    from celery.beat import Scheduler
+    from kombu import Queue
+
+    from mirror.cluster import app as cluster
+
+    for name in ("MIRROR_BROKER_URL", "MIRROR_CLUSTER_QUEUE", "MIRROR_CONFIG_DIR"):
+        monkeypatch.delenv(name, raising=False)  # configure() sets them: put back afterwards
+    (tmp_path / "sites").mkdir()
+    (tmp_path / "sites" / "hourly.toml").write_text('base_url = "http://127.0.0.1:9/a/"\ninterval = "10m"\n')
+    (tmp_path / "sites" / "manual.toml").write_text('base_url = "http://127.0.0.1:9/b/"\n')
+    queue = f"mirror-beat-{uuid.uuid4().hex[:12]}"
+    cluster.configure(broker=broker, queue=queue)
+    cluster.purge(queue)
+    cluster._set_schedule(str(tmp_path))
+
+    def scheduler(last_run_ago: timedelta | None = None) -> Scheduler:
+        """Beat's own scheduler, its state in memory: just started, or as if the entries had
+        last run that long ago (a restarted beat reads that from its schedule file)."""
+        made = Scheduler(app=cluster.app, lazy=False)
+        for entry in made.schedule.values():
+            if last_run_ago is not None:
+                entry.last_run_at = entry.last_run_at - last_run_ago
+        return made
+
+    def queued() -> list:
+        found = []
+        with cluster.app.connection_for_read() as conn:
+            bound = Queue(queue).bind(conn.default_channel)
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline:
+                message = bound.get(no_ack=True)
+                if message is not None:
+                    found.append(message)
+                elif found:
+                    break
+                else:
+                    time.sleep(0.1)
+        return found
+
+    try:
+        fresh = scheduler()
+        assert sorted(fresh.schedule) == ["resync hourly"]
+        fresh.tick()
+        assert queued() == []  # a new entry waits one interval
+        scheduler(last_run_ago=timedelta(minutes=9)).tick()
+        assert queued() == []
+        scheduler(last_run_ago=timedelta(minutes=11)).tick()
+        [message] = queued()
+        args, kwargs, _ = message.decode()
+        assert message.headers["task"] == cluster.TASK_NAME and args == ["hourly"]
+        assert kwargs["on_busy"] == "skip" and message.headers["expires"]  # a busy site: skipped
+        assert abs(kwargs["requested_at"] - time.time()) < 60  # stamped when queued (done_already)
+    finally:
+        cluster.purge(queue)
+        cluster.app.close()
 
 
 SITES = 4

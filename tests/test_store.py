@@ -550,6 +550,31 @@ def test_sqlite_lock_is_retried(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_postgres_threads_writing_at_once_keep_their_connections(db: str) -> None:
+    """As many connections stay open as threads use the store at once (a crawl's store pipeline):
+    none is closed and opened again between transactions (a new server process each time)."""
+    threads, rounds = 8, 15
+    with Store(db, connections=threads) as store:
+        store.create_schema()
+        pids: list[int] = []
+        start = threading.Barrier(threads)
+
+        def work(n: int) -> None:  # busy and quiet moments: at times most connections are idle
+            start.wait()
+            for i in range(rounds):
+                pids.append(store._read(lambda s: s.scalar(text("SELECT pg_backend_pid() FROM pg_sleep(0.01)"))))
+                time.sleep(0.03 * ((n + i) % 3))
+
+        workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    assert len(pids) == threads * rounds
+    assert len(set(pids)) <= threads
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
 def test_postgres_dropped_connection_recovers(store: Store, db_url: str) -> None:
     store.upsert_story(make_story(1))
     with store.engine.connect() as conn:

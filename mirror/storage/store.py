@@ -552,7 +552,8 @@ class Store(ImageStore):
     ``Store(url)`` creates the engine only; tables are created on first use.
     A bad URL raises :class:`ValueError` naming it; a database that cannot be
     opened raises :class:`StorageError` on first use.  Thread-safe: each call
-    uses its own session.
+    uses its own session.  ``connections``: how many threads use it at once
+    (a server database keeps that many connections open for them).
     """
 
     def __init__(
@@ -563,6 +564,7 @@ class Store(ImageStore):
         busy_timeout: float = 10.0,
         retry_attempts: int = 5,
         batch_size: int = 50,
+        connections: int = 10,
     ) -> None:
         parsed = _parse_url(url)
         self.url = _display_url(parsed)  # password hidden: safe to log
@@ -571,6 +573,10 @@ class Store(ImageStore):
         options: dict[str, Any] = {"echo": echo, "json_serializer": _json_serializer}
         if parsed.get_backend_name() != "sqlite":
             options["pool_pre_ping"] = True
+            # As many pooled connections as threads that write at once (a crawl's store pipeline:
+            # the reactor's thread pool): a busier moment would otherwise open and close
+            # connections over and over, each a new server process and new prepared statements.
+            options["pool_size"] = max(1, int(connections))
         try:
             self.engine: Engine = create_engine(parsed, **options)
         except (ArgumentError, NoSuchModuleError) as exc:
