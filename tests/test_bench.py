@@ -29,3 +29,19 @@ def test_scale_benchmark_runs_and_prints_its_table():
     if pg:
         assert sum(line.startswith("| PostgreSQL |") for line in text.splitlines()) == 2
     assert "Targets:" in text
+
+
+def test_scale_benchmark_brackets_each_crawl_with_scrapy_bench():
+    """Each full crawl's pages/s is set against scrapy bench run right before and after it."""
+    args = [sys.executable, "bench/scale.py", "--small", "6", "--stories", "6", "--db", "sqlite",
+            "--concurrency", "4", "--scrapy-bench-seconds", "2"]
+    out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    assert [line.split(":")[0].split()[-1] for line in lines if "scrapy bench before" in line
+            or "scrapy bench after" in line] == ["before", "after"]
+    header = next(line for line in lines if line.startswith("| Database |"))
+    assert "Pages/s vs `scrapy bench`" in header
+    [row] = [line for line in lines if line.startswith("| SQLite |")]
+    assert "(of " in row  # the ratio, and the rate it is of
+    assert any("pages/s >= 0.5x scrapy bench" in line for line in lines)
