@@ -68,7 +68,8 @@ def scrapy_bench(seconds: float = SCRAPY_BENCH_SECONDS) -> ScrapyBench:
     scrapy = Path(sys.executable).with_name("scrapy")
     cmd = [str(scrapy)] if scrapy.exists() else [sys.executable, "-m", "scrapy.cmdline"]
     with tempfile.TemporaryDirectory() as tmp:  # outside our project: Scrapy's defaults only
-        out = subprocess.run([*cmd, "bench", "-s", f"CLOSESPIDER_TIMEOUT={seconds:g}"], capture_output=True, text=True, cwd=tmp, check=True)
+        out = subprocess.run([*cmd, "bench", "-s", f"CLOSESPIDER_TIMEOUT={seconds:g}"],
+                             capture_output=True, text=True, cwd=tmp, check=True)
     log = out.stdout + out.stderr
     rates = [int(m.group(2)) / 60 for m in _RATE_RE.finditer(log)]
     steady = [r for r in rates[1:] if r > 0] or rates  # the first interval is the ramp-up

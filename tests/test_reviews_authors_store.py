@@ -25,13 +25,23 @@ def story4_reviews():
 def test_reviews_versions_and_removal(store: Store) -> None:
     reviews = story4_reviews()
     assert store.upsert_reviews(reviews) == {"new": 19, "changed": 0, "unchanged": 0, "removed": 0}
+    [first] = store.review_versions(BASE, 9)
     assert store.upsert_reviews(story4_reviews()) == {"new": 0, "changed": 0, "unchanged": 19, "removed": 0}
-    again = story4_reviews()
-    again.reviews[0].response_html = "Thank you!"  # the author answered review 36
-    del again.reviews[1]  # review 35 was deleted
-    assert store.upsert_reviews(again) == {"new": 0, "changed": 1, "unchanged": 17, "removed": 1}
+    [seen_again] = store.review_versions(BASE, 9)
+    assert seen_again["first_seen"] == first["first_seen"] and seen_again["last_seen"] > first["last_seen"]
+
+    def answered():
+        again = story4_reviews()
+        again.reviews[0].response_html = "Thank you!"  # the author answered review 36
+        del again.reviews[1]  # review 35 was deleted
+        return again
+
+    assert store.upsert_reviews(answered()) == {"new": 0, "changed": 1, "unchanged": 17, "removed": 1}
     versions = store.review_versions(BASE, 36)
     assert [v["response_html"] for v in versions] == ["", "Thank you!"]  # the old version is kept
+    store.upsert_reviews(answered())  # unchanged: only the current version is seen again
+    old, current = store.review_versions(BASE, 36)
+    assert old["last_seen"] == versions[0]["last_seen"] and current["last_seen"] > versions[1]["last_seen"]
     assert store.review_counts(BASE) == {4: 18}
     kept = {r.review_id: r for r in store.iter_reviews(BASE, include_removed=True)}
     assert 35 in kept and 35 not in {r.review_id for r in store.iter_reviews(BASE)}

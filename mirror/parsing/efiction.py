@@ -178,19 +178,23 @@ def parse_document(page: Page, encoding: str | None = None) -> lxml.html.HtmlEle
         raise ParseError(page.url, "body", f"not HTML ({exc})") from exc
 
 
+def _parse_key(parse: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    return (f"{parse.__module__}.{parse.__qualname__}", args)
+
+
 def parse_and_keep(parse: Callable[..., T], page: Page, *args: Any) -> T:
     """``parse(page, *args)``, the result kept on the page for :func:`parse_kept`.  The spider
     parses some pages to route the crawl (a printable view for the chapters it holds, a page of
     reviews or a series for its page links); the pipeline then takes that parse."""
     result = parse(page, *args)
-    page.parsed[(parse.__name__, args)] = result
+    page.parsed[_parse_key(parse, args)] = result
     return result
 
 
 def parse_kept(parse: Callable[..., T], page: Page, *args: Any) -> T:
     """The parse :func:`parse_and_keep` kept with these very arguments (then let go: it is used
     once), else ``parse(page, *args)``."""
-    key = (parse.__name__, args)
+    key = _parse_key(parse, args)
     if key in page.parsed:
         return page.parsed.pop(key)
     return parse(page, *args)
