@@ -631,3 +631,25 @@ def test_old_database_without_series_columns_is_a_clear_error(tmp_path) -> None:
                      "title TEXT, url TEXT)")
     with pytest.raises(StorageError, match="matches no schema.*series lacks .*owner_author_pk"):
         Store(url).create_schema()
+
+
+def test_a_unique_key_inserted_concurrently_is_retried_until_the_other_commits(db_url: str) -> None:  # noqa: F811
+    """Two transactions add the same new author: the one that loses waits for the other to
+    commit, fails on the unique key, and is retried (more than once if need be) until it sees it."""
+    from sqlalchemy.exc import IntegrityError as Integrity
+
+    from mirror.storage.store import _is_transient
+
+    with Store(db_url) as store:
+        store.upsert_story(make_story(1))
+        try:
+            store._write(lambda s: s.execute(text(
+                "INSERT INTO authors (site_id, author_id, name, url) SELECT site_id, author_id, name, url "
+                "FROM authors LIMIT 1")))
+        except Integrity as exc:
+            unique = exc
+        else:
+            raise AssertionError("a duplicate author was stored")
+    assert all(_is_transient(unique, attempt) for attempt in (1, 2, 3, 4))
+    not_null = Integrity("INSERT", {}, Exception("NOT NULL constraint failed: authors.name"))
+    assert _is_transient(not_null, 1) and not _is_transient(not_null, 2)

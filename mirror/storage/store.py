@@ -532,7 +532,11 @@ def _is_transient(exc: BaseException, attempt: int) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, IntegrityError):
-        return attempt == 1  # a concurrent insert of the same row: once is enough
+        # A unique key another transaction inserted too (a story's new author, the site's row):
+        # the retry sees that row only once the other one has committed, which may take more than
+        # one retry; any other violation is retried once.
+        message = str(exc.orig if exc.orig is not None else exc).lower()
+        return getattr(exc.orig, "sqlstate", None) == "23505" or "unique constraint" in message or attempt == 1
     if isinstance(exc, OperationalError):
         message = str(exc.orig if exc.orig is not None else exc).lower()
         if "sqlite" in type(exc.orig).__module__:
