@@ -194,9 +194,17 @@ class CrawlFigures:
     stories: int
     responses: int
     story_requests: int
-    peak_rss_mib: float
+    peak_rss_mib: float  # the crawling process's own peak
     cpu_seconds: float  # the crawling process's user + system time (all its threads)
     stats: dict[str, Any]
+    store_processes: int = 0  # MIRROR_STORE_PROCESSES
+    store_peak_rss_mib: float = 0.0  # the store processes' peaks, added up (0: none)
+
+    @property
+    def total_peak_rss_mib(self) -> float:
+        """The crawl's memory, store processes included: the peaks added up (an upper bound:
+        they need not coincide)."""
+        return self.peak_rss_mib + self.store_peak_rss_mib
 
     @property
     def pages_per_s(self) -> float:
@@ -218,10 +226,12 @@ def _crawl_child(url: str, db: str, extra_json: str) -> int:
     return 0
 
 
-def impolite(concurrency: int = 16) -> dict[str, Any]:
-    """Politeness off: no delay (``delay=0``), no AutoThrottle, ``concurrency`` requests at once."""
+def impolite(concurrency: int = 16, store_processes: int = 0) -> dict[str, Any]:
+    """Politeness off: no delay (``delay=0``), no AutoThrottle, ``concurrency`` requests at once;
+    the store's transactions in ``store_processes`` processes (0: the reactor's threads)."""
     return {"AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": concurrency,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency, "MIRROR_PROGRESS": "off"}
+            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency, "MIRROR_PROGRESS": "off",
+            "MIRROR_STORE_PROCESSES": store_processes}
 
 
 def crawl(url: str, db: str, extra: dict[str, Any]) -> CrawlFigures:
@@ -235,7 +245,11 @@ def crawl(url: str, db: str, extra: dict[str, Any]) -> CrawlFigures:
     return CrawlFigures(seconds=data["seconds"], stories=data["stories"],
                         responses=int(stats.get("downloader/response_count", 0)),
                         story_requests=int(stats.get("mirror/requests/story", 0)),
-                        peak_rss_mib=data["peak_rss_mib"], cpu_seconds=data["cpu_seconds"], stats=stats)
+                        peak_rss_mib=data["peak_rss_mib"], cpu_seconds=data["cpu_seconds"], stats=stats,
+                        store_processes=int(extra.get("MIRROR_STORE_PROCESSES", 0)),
+                        # the store processes' peaks (VmHWM: RUSAGE_CHILDREN would count each at
+                        # this process's size, as its fork was before its exec)
+                        store_peak_rss_mib=float(stats.get("mirror/store/peak_rss_mib", 0.0)))
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """Benchmark: fic-mirror at scale, on generated sample archives served from loopback.
 
     python bench/scale.py [--stories 10000] [--small 1000] [--db sqlite|postgresql|both]
-                          [--concurrency 16] [--skip-scrapy-bench] [--scrapy-bench-seconds 10]
-                          [--quick]
+                          [--concurrency 16] [--store-processes 1] [--skip-scrapy-bench]
+                          [--scrapy-bench-seconds 10] [--quick]
 
 For each archive size (``--small`` and ``--stories`` stories, ~10 chapters of 2-20 kB each a
 story: bench/_common.py SIZES), a server process builds the archive and serves it on 127.0.0.1
@@ -12,8 +12,10 @@ story: bench/_common.py SIZES), a server process builds the archive and serves i
   pages a crawl spends its time on) over ``--concurrency`` keep-alive connections, so the crawl
   figures can be seen not to be server-bound;
 * a full crawl with politeness off (no delay, no AutoThrottle, ``--concurrency`` requests at a
-  time; robots.txt still obeyed) in a child process: stories/s, pages/s, the child's peak RSS,
-  requests per story (as the server counted them);
+  time; robots.txt still obeyed; the store's transactions in ``--store-processes`` processes
+  of their own, ``MIRROR_STORE_PROCESSES``, 0 for the reactor's threads) in a child process:
+  stories/s, pages/s, peak RSS (the crawl's own plus each store process's), requests per story
+  (as the server counted them);
 * an unchanged re-sync (the same crawl again, same database): its requests.
 
 ``scrapy bench`` (Scrapy's own loopback benchmark: 16 requests at a time, link extraction, no
@@ -104,7 +106,7 @@ class Run:
         return self.resync_served["requests"] / max(1, self.full.stories)
 
 
-def run_size(n: int, dbs: list[str], concurrency: int, pg_url: str, tmp: Path,
+def run_size(n: int, dbs: list[str], concurrency: int, store_processes: int, pg_url: str, tmp: Path,
              bench_seconds: float | None) -> tuple[list[Run], dict]:
     print(f"\n== {n:,} stories ==", flush=True)
     with ServerProcess(n) as server:
@@ -123,11 +125,13 @@ def run_size(n: int, dbs: list[str], concurrency: int, pg_url: str, tmp: Path,
         for db in dbs:
             if db == "sqlite":
                 path = tmp / f"scale-{n}.sqlite"
-                runs.append(run_db("SQLite", n, info, f"sqlite:///{path}", server, concurrency, bench_seconds))
+                runs.append(run_db("SQLite", n, info, f"sqlite:///{path}", server, concurrency,
+                                   store_processes, bench_seconds))
                 path.unlink(missing_ok=True)
             else:
                 with postgres_schema(pg_url, f"bench_{uuid.uuid4().hex[:12]}") as schema:
-                    runs.append(run_db("PostgreSQL", n, info, schema.url, server, concurrency, bench_seconds))
+                    runs.append(run_db("PostgreSQL", n, info, schema.url, server, concurrency,
+                                       store_processes, bench_seconds))
         print(f"server peak RSS: {server.log()['rss_mib']:,.0f} MiB", flush=True)
     return runs, info
 
@@ -140,10 +144,10 @@ def _bench(label: str, when: str, seconds: float) -> ScrapyBench:
 
 
 def run_db(label: str, n: int, info: dict, db_url: str, server: ServerProcess, concurrency: int,
-           bench_seconds: float | None) -> Run:
+           store_processes: int, bench_seconds: float | None) -> Run:
     """A full crawl (scrapy bench right before and after it, unless *bench_seconds* is None),
     then an unchanged re-sync."""
-    settings = impolite(concurrency)
+    settings = impolite(concurrency, store_processes)
     bench = [_bench(label, "before", bench_seconds)] if bench_seconds else []
     full = crawl(server.base_url, db_url, settings)
     full_served = server.log()
@@ -151,7 +155,8 @@ def run_db(label: str, n: int, info: dict, db_url: str, server: ServerProcess, c
         bench.append(_bench(label, "after", bench_seconds))
     print(f"{label:10} full crawl: {full.stories:,} stories, {full_served['requests']:,} requests "
           f"({full.responses:,} responses) in {full.seconds:.1f} s: {full.stories_per_s:.1f} stories/s, "
-          f"{full.pages_per_s:.0f} pages/s; peak RSS {full.peak_rss_mib:.0f} MiB", flush=True)
+          f"{full.pages_per_s:.0f} pages/s; peak RSS {full.total_peak_rss_mib:.0f} MiB ({_rss(full)}); "
+          f"CPU {full.cpu_seconds:.0f} s in the crawl's own process", flush=True)
     resync = crawl(server.base_url, db_url, settings)
     resync_served = server.log()
     print(f"{label:10} unchanged re-sync: {resync_served['requests']} requests "
@@ -160,19 +165,26 @@ def run_db(label: str, n: int, info: dict, db_url: str, server: ServerProcess, c
     return Run(label, n, info["chapters"], full, full_served, resync, resync_served, bench)
 
 
+def _rss(figures: CrawlFigures) -> str:
+    if not figures.store_processes:
+        return "crawl process; store in its threads"
+    return (f"crawl {figures.peak_rss_mib:.0f} + {figures.store_processes} store process"
+            f"{'es' if figures.store_processes > 1 else ''} {figures.store_peak_rss_mib:.0f}")
+
+
 def table(runs: list[Run]) -> str:
     bench = any(r.bench_rate for r in runs)
     head = ["Database", "Stories", "Chapters", "Full crawl", "Stories/s", "Pages/s"]
     if bench:
         head.append("Pages/s vs `scrapy bench`")
-    head += ["Peak RSS", "Requests/story: full", "Requests/story: unchanged re-sync"]
+    head += ["Peak RSS (crawl + store)", "Requests/story: full", "Requests/story: unchanged re-sync"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in runs:
         row = [r.db, f"{r.full.stories:,}", f"{r.chapters:,}", f"{r.full.seconds:,.0f} s",
                f"{r.full.stories_per_s:.1f}", f"{r.full.pages_per_s:.0f}"]
         if bench:
             row.append(f"{r.full.pages_per_s / r.bench_rate:.2f} (of {r.bench_rate:.0f})")
-        row += [f"{r.full.peak_rss_mib:.0f} MiB", f"{r.per_story:.2f}",
+        row += [f"{r.full.total_peak_rss_mib:.0f} MiB", f"{r.per_story:.2f}",
                 f"{r.resync_per_story:.4f} ({r.resync_served['requests']} requests)"]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
@@ -185,6 +197,8 @@ def main() -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-url", default=os.environ.get("MIRROR_TEST_POSTGRES_URL") or DEFAULT_PG)
     parser.add_argument("--concurrency", type=int, default=16, help="requests at a time (scrapy bench: 16)")
+    parser.add_argument("--store-processes", type=int, default=1,
+                        help="MIRROR_STORE_PROCESSES for the crawls (default 1; 0: the reactor's threads)")
     parser.add_argument("--skip-scrapy-bench", action="store_true")
     parser.add_argument("--scrapy-bench-seconds", type=float, default=SCRAPY_BENCH_SECONDS,
                         help="how long each scrapy bench runs (default: its own 10 s)")
@@ -204,13 +218,14 @@ def main() -> int:
     servers: dict[int, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            got, servers[n] = run_size(n, dbs, args.concurrency, args.pg_url, Path(tmp),
+            got, servers[n] = run_size(n, dbs, args.concurrency, args.store_processes, args.pg_url, Path(tmp),
                                       None if args.skip_scrapy_bench else args.scrapy_bench_seconds)
             runs += got
 
     print(f"\n== Results ({time.monotonic() - started:.0f} s) ==\n")
     print(f"Command: `{command}`; {cpus} cores; politeness off: no delay, no AutoThrottle, "
-          f"{args.concurrency} requests at a time, robots.txt obeyed; server and crawl in separate processes.")
+          f"{args.concurrency} requests at a time, robots.txt obeyed; server and crawl in separate processes; "
+          f"store processes (MIRROR_STORE_PROCESSES): {args.store_processes}.")
     print()
     print(table(runs))
     print()
@@ -231,11 +246,11 @@ def main() -> int:
             worst = min(r.full.pages_per_s / r.bench_rate for r in mine)
             print(f"- {db}: pages/s >= 0.5x scrapy bench: {'met' if worst >= 0.5 else 'MISSED'} "
                   f"(lowest {worst:.2f}x)")
-        peak = max(r.full.peak_rss_mib for r in mine)
+        peak = max(r.full.total_peak_rss_mib for r in mine)
         print(f"- {db}: peak RSS < 300 MB ({MEMORY_LIMIT_MIB:.0f} MiB): "
               f"{'met' if peak < MEMORY_LIMIT_MIB else 'MISSED'} (highest {peak:.0f} MiB)")
         if len(mine) > 1:
-            ratio = mine[-1].full.peak_rss_mib / mine[0].full.peak_rss_mib
+            ratio = mine[-1].full.total_peak_rss_mib / mine[0].full.total_peak_rss_mib
             print(f"- {db}: peak RSS at {mine[-1].size:,} within 1.2x of {mine[0].size:,}: "
                   f"{'met' if ratio <= 1.2 else 'MISSED'} ({ratio:.2f}x)")
     return 0

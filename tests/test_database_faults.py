@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import pytest
+
 from mirror.sample import SampleArchive
 from mirror.sample.archive import ARCHIVE
 from mirror.storage import Store
@@ -36,11 +38,12 @@ def test_a_locked_sqlite_database_is_waited_out(tmp_path):
         store.close()
 
 
-def test_a_permanent_database_error_stops_the_run_with_nothing_half_written(tmp_path):
+@pytest.mark.parametrize("store_processes", [0, 1], ids=["threads", "store-process"])
+def test_a_permanent_database_error_stops_the_run_with_nothing_half_written(tmp_path, store_processes):
     path = tmp_path / "broken.sqlite"
     db = f"sqlite:///{path}"
     with SampleArchive() as site:
-        process = start_crawl(site.base_url, db, delay="0.1")
+        process = start_crawl(site.base_url, db, "0.1", "-s", f"MIRROR_STORE_PROCESSES={store_processes}")
         wait_for_stories(process, db, 3)
         breaker = sqlite3.connect(path, timeout=30)
         breaker.execute("ALTER TABLE chapter_authors RENAME TO chapter_authors_gone")

@@ -21,11 +21,15 @@ from tests.test_crawl_sample import ROOT, canon, crawl, export, last_run
 LISTED = len(ARCHIVE.listed_stories())
 
 
-def start_crawl(base_url: str, db: str, delay: str = "0.05") -> subprocess.Popen:
+def start_crawl(base_url: str, db: str, delay: str = "0.05", *extra: str,
+                new_session: bool = False) -> subprocess.Popen:
+    """``mirror crawl`` in the background (``new_session``: in a process group of its own, as
+    from a terminal of its own)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "mirror", "crawl", base_url, "--db", db,
-                             "--delay", delay, "--log-level", "WARNING"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--delay", delay, "--log-level", "WARNING", *extra],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=new_session)
 
 
 def stored_so_far(db: str) -> int:

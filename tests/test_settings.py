@@ -26,6 +26,7 @@ def test_polite_defaults():
     assert s.getbool("COOKIES_ENABLED") is True  # gates live in the PHP session
     assert s.getbool("MIRROR_IMAGES_OFFSITE") is False  # other hosts' images only when asked
     assert 0 < s.getint("MIRROR_IMAGE_MAX_BYTES") <= 64 * 1024 * 1024
+    assert s.getint("MIRROR_STORE_PROCESSES") == 0  # no extra processes unless asked for
     assert f"fic-mirror/{__version__}" in s.get("USER_AGENT")
 
 
