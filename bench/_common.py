@@ -226,12 +226,15 @@ def _crawl_child(url: str, db: str, extra_json: str) -> int:
     return 0
 
 
-def impolite(concurrency: int = 16, store_processes: int = 0) -> dict[str, Any]:
+def impolite(concurrency: int = 16, store_processes: int | str = "auto") -> dict[str, Any]:
     """Politeness off: no delay (``delay=0``), no AutoThrottle, ``concurrency`` requests at once;
-    the store's transactions in ``store_processes`` processes (0: the reactor's threads)."""
-    return {"AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": concurrency,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency, "MIRROR_PROGRESS": "off",
-            "MIRROR_STORE_PROCESSES": store_processes}
+    the store's transactions in ``store_processes`` processes (0: the reactor's threads; auto:
+    the crawl's own default, which is 1 process with politeness off)."""
+    settings: dict[str, Any] = {"AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": concurrency,
+                                "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency, "MIRROR_PROGRESS": "off"}
+    if store_processes != "auto":
+        settings["MIRROR_STORE_PROCESSES"] = store_processes
+    return settings
 
 
 def crawl(url: str, db: str, extra: dict[str, Any]) -> CrawlFigures:
@@ -246,7 +249,7 @@ def crawl(url: str, db: str, extra: dict[str, Any]) -> CrawlFigures:
                         responses=int(stats.get("downloader/response_count", 0)),
                         story_requests=int(stats.get("mirror/requests/story", 0)),
                         peak_rss_mib=data["peak_rss_mib"], cpu_seconds=data["cpu_seconds"], stats=stats,
-                        store_processes=int(extra.get("MIRROR_STORE_PROCESSES", 0)),
+                        store_processes=int(stats.get("mirror/store/processes", 0)),
                         # the store processes' peaks (VmHWM: RUSAGE_CHILDREN would count each at
                         # this process's size, as its fork was before its exec)
                         store_peak_rss_mib=float(stats.get("mirror/store/peak_rss_mib", 0.0)))

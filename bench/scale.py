@@ -1,7 +1,7 @@
 """Benchmark: fic-mirror at scale, on generated sample archives served from loopback.
 
     python bench/scale.py [--stories 10000] [--small 1000] [--db sqlite|postgresql|both]
-                          [--concurrency 16] [--store-processes 1] [--skip-scrapy-bench]
+                          [--concurrency 16] [--store-processes auto] [--skip-scrapy-bench]
                           [--scrapy-bench-seconds 10] [--quick]
 
 For each archive size (``--small`` and ``--stories`` stories, ~10 chapters of 2-20 kB each a
@@ -13,7 +13,8 @@ story: bench/_common.py SIZES), a server process builds the archive and serves i
   figures can be seen not to be server-bound;
 * a full crawl with politeness off (no delay, no AutoThrottle, ``--concurrency`` requests at a
   time; robots.txt still obeyed; the store's transactions in ``--store-processes`` processes
-  of their own, ``MIRROR_STORE_PROCESSES``, 0 for the reactor's threads) in a child process:
+  of their own: ``MIRROR_STORE_PROCESSES``, whose default ``auto`` is 1 with politeness off; 0
+  for the reactor's threads) in a child process:
   stories/s, pages/s, peak RSS (the crawl's own plus each store process's), requests per story
   (as the server counted them);
 * an unchanged re-sync (the same crawl again, same database): its requests.
@@ -106,7 +107,7 @@ class Run:
         return self.resync_served["requests"] / max(1, self.full.stories)
 
 
-def run_size(n: int, dbs: list[str], concurrency: int, store_processes: int, pg_url: str, tmp: Path,
+def run_size(n: int, dbs: list[str], concurrency: int, store_processes: int | str, pg_url: str, tmp: Path,
              bench_seconds: float | None) -> tuple[list[Run], dict]:
     print(f"\n== {n:,} stories ==", flush=True)
     with ServerProcess(n) as server:
@@ -144,7 +145,7 @@ def _bench(label: str, when: str, seconds: float) -> ScrapyBench:
 
 
 def run_db(label: str, n: int, info: dict, db_url: str, server: ServerProcess, concurrency: int,
-           store_processes: int, bench_seconds: float | None) -> Run:
+           store_processes: int | str, bench_seconds: float | None) -> Run:
     """A full crawl (scrapy bench right before and after it, unless *bench_seconds* is None),
     then an unchanged re-sync."""
     settings = impolite(concurrency, store_processes)
@@ -172,6 +173,10 @@ def _rss(figures: CrawlFigures) -> str:
             f"{'es' if figures.store_processes > 1 else ''} {figures.store_peak_rss_mib:.0f}")
 
 
+def _processes(value: str) -> int | str:
+    return "auto" if value == "auto" else int(value)
+
+
 def table(runs: list[Run]) -> str:
     bench = any(r.bench_rate for r in runs)
     head = ["Database", "Stories", "Chapters", "Full crawl", "Stories/s", "Pages/s"]
@@ -197,8 +202,9 @@ def main() -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-url", default=os.environ.get("MIRROR_TEST_POSTGRES_URL") or DEFAULT_PG)
     parser.add_argument("--concurrency", type=int, default=16, help="requests at a time (scrapy bench: 16)")
-    parser.add_argument("--store-processes", type=int, default=1,
-                        help="MIRROR_STORE_PROCESSES for the crawls (default 1; 0: the reactor's threads)")
+    parser.add_argument("--store-processes", type=_processes, default="auto",
+                        help="MIRROR_STORE_PROCESSES for the crawls (default: the crawl's own, auto, which "
+                             "is 1 with politeness off; 0: the reactor's threads)")
     parser.add_argument("--skip-scrapy-bench", action="store_true")
     parser.add_argument("--scrapy-bench-seconds", type=float, default=SCRAPY_BENCH_SECONDS,
                         help="how long each scrapy bench runs (default: its own 10 s)")

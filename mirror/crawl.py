@@ -16,6 +16,7 @@ from mirror import __version__, urls
 from mirror.profiles import Profile, credentials, find_profile, get_profile
 from mirror.spiders.efiction import EfictionSpider
 from mirror.storage import Store, database_url
+from mirror.storage.processes import store_processes
 
 
 FINISH_MESSAGES = {
@@ -95,6 +96,7 @@ def crawl_settings(*, db_url: str | None = None, delay: float | None = None,
         settings.set(key, value, priority="cmdline")
     if profile is not None:
         apply_profile(settings, profile)
+    store_processes(settings)  # a bad MIRROR_STORE_PROCESSES: ValueError now, in one line
     if settings.get("MIRROR_WARC_DIR"):  # WARC capture: record each exchange as on the wire
         handler = settings.get("MIRROR_WARC_DOWNLOAD_HANDLER")
         settings.set("DOWNLOAD_HANDLERS", {**settings.getdict("DOWNLOAD_HANDLERS"),

@@ -138,10 +138,11 @@ MIRROR_PROGRESS_INTERVAL = 60.0
 # Switches for the pipelines (each raises NotConfigured when False).
 MIRROR_STORE_ENABLED = True
 # Run the store's transactions in this many processes of their own (each with one database
-# connection) instead of the reactor's thread pool: for fast crawls (politeness off, a mirror of
-# one's own site), which are bound by one CPU core; 0 (default): in threads.  A polite crawl waits
-# for the site, not for a core: there, each process only costs memory (~60 MB) and start-up.
-MIRROR_STORE_PROCESSES = 0
+# connection) instead of the reactor's thread pool (0).  "auto": 1 when politeness is off
+# (DOWNLOAD_DELAY 0 and CONCURRENT_REQUESTS_PER_DOMAIN above 1): such a crawl is bound by one CPU
+# core, which the store then no longer shares; else 0: a polite crawl waits for the site, not for
+# a core, and a process would only cost memory (~80 MB) and a second to start.
+MIRROR_STORE_PROCESSES = "auto"
 MIRROR_RECORD_RUNS = True
 # WARC capture (`mirror crawl --warc DIR`): every HTTP exchange into WARC/1.1 files in this
 # folder, with a CDXJ index per crawl in DIR/indexes/.  None: no capture.

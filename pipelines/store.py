@@ -14,7 +14,7 @@ from twisted.python.failure import Failure
 
 from mirror.items import STATUS_RESTRICTED, AuthorProfile, ChallengeInfo, ReviewSet, SeriesInfo, Story, TaxonomyInfo
 from mirror.storage import StorageError, Store, database_url
-from mirror.storage.processes import StoreProcesses
+from mirror.storage.processes import StoreProcesses, store_processes
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +26,9 @@ class StorePipeline:
         self.url = url
         # the transactions run in the reactor's thread pool: one pooled connection per thread
         self.connections = crawler.settings.getint("REACTOR_THREADPOOL_MAXSIZE", 10)
-        # MIRROR_STORE_PROCESSES > 0: the transactions run in that many processes instead
-        self.processes_wanted = crawler.settings.getint("MIRROR_STORE_PROCESSES", 0)
+        # MIRROR_STORE_PROCESSES (auto: 1 with politeness off): the transactions run in that
+        # many processes instead (0: in the thread pool)
+        self.processes_wanted = store_processes(crawler.settings)
         self.store: Store | None = None
         self.processes: StoreProcesses | None = None
 

@@ -17,6 +17,7 @@ from tests.test_crawl_sample import ROOT, run
     (["crawl", "ftp://example.org/fiction/"], "is not an http(s) URL"),
     (["crawl", "http://127.0.0.1:9/", "--db", "nosuchdb://x"], "nosuchdb"),
     (["crawl", "http://127.0.0.1:9/", "--delay", "-3"], "--delay"),
+    (["crawl", "http://127.0.0.1:9/", "-s", "MIRROR_STORE_PROCESSES=lots"], "MIRROR_STORE_PROCESSES must be"),
     (["export", "jsonl", "--db", "sqlite:///x.sqlite", "--out", "/nonexistent/dir/out.jsonl"],
      "cannot write /nonexistent/dir/out.jsonl"),
 ])

@@ -1,9 +1,11 @@
 """The polite defaults are a promise to the sites we crawl: changing one must fail this test."""
 
+import pytest
 from scrapy.settings import Settings
 
 from mirror import __version__
 from mirror.crawl import crawl_settings
+from mirror.storage.processes import store_processes
 
 
 def project_settings() -> Settings:
@@ -26,7 +28,7 @@ def test_polite_defaults():
     assert s.getbool("COOKIES_ENABLED") is True  # gates live in the PHP session
     assert s.getbool("MIRROR_IMAGES_OFFSITE") is False  # other hosts' images only when asked
     assert 0 < s.getint("MIRROR_IMAGE_MAX_BYTES") <= 64 * 1024 * 1024
-    assert s.getint("MIRROR_STORE_PROCESSES") == 0  # no extra processes unless asked for
+    assert store_processes(s) == 0  # a polite crawl stores in threads: no extra processes
     assert f"fic-mirror/{__version__}" in s.get("USER_AGENT")
 
 
@@ -49,7 +51,6 @@ def test_cli_overrides_and_contact_in_user_agent(monkeypatch):
 
 
 def test_negative_delay_is_refused():
-    import pytest
 
     with pytest.raises(ValueError, match="--delay"):
         crawl_settings(delay=-1)
@@ -61,3 +62,20 @@ def test_no_network_beyond_the_archive_for_the_public_suffix_list():
     import mirror  # noqa: F401
 
     assert os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] == ""
+
+
+@pytest.mark.parametrize("extra, processes", [
+    ({}, 0),  # polite: threads
+    ({"DOWNLOAD_DELAY": 0}, 0),  # no delay, but one request at a time: bound by the site
+    ({"DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}, 1),  # politeness off
+    ({"DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "MIRROR_STORE_PROCESSES": 0}, 0),
+    ({"MIRROR_STORE_PROCESSES": "3"}, 3),
+])
+def test_store_processes_auto_is_one_only_with_politeness_off(extra, processes):
+    assert store_processes(crawl_settings(extra=extra)) == processes
+
+
+@pytest.mark.parametrize("value", ["lots", "-1", "1.5"])
+def test_a_bad_store_processes_value_is_refused(value):
+    with pytest.raises(ValueError, match="MIRROR_STORE_PROCESSES must be auto or a number"):
+        crawl_settings(extra={"MIRROR_STORE_PROCESSES": value})

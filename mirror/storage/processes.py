@@ -3,9 +3,10 @@
 A crawl with politeness off is bound by one CPU core: Python runs one thread at a time (the GIL),
 and the reactor's parsing and Scrapy's own work share it with the Store's SQLAlchemy work done in
 the reactor's thread pool.  Moving the writes to ``n`` processes (each with its own
-:class:`~mirror.storage.Store` and one database connection) gives them cores of their own.  The
-default crawl keeps them in threads (``MIRROR_STORE_PROCESSES = 0``): a polite crawl waits for the
-site, not for a core, and each process costs memory and a second or so to start.
+:class:`~mirror.storage.Store` and one database connection) gives them a core of their own.  A
+polite crawl keeps them in threads (``MIRROR_STORE_PROCESSES = "auto"``: see
+:func:`store_processes`): it waits for the site, not for a core, and each process costs memory
+and a second or so to start.
 
 The processes are started with ``spawn`` (nothing of the reactor is inherited) and are made to
 die with the crawl: ``PR_SET_PDEATHSIG`` on Linux and a thread watching the parent everywhere.
@@ -44,6 +45,24 @@ METHODS = frozenset({
 })
 
 _store: Store | None = None  # in a store process: its Store
+
+
+def store_processes(settings: Any) -> int:
+    """``MIRROR_STORE_PROCESSES`` of Scrapy ``settings`` as a number of processes.  ``auto``: 1
+    for a crawl with politeness off (no delay and more than one request at a time to the site:
+    bound by a CPU core), else 0 (the reactor's threads).  Anything else raises ValueError."""
+    value = settings.get("MIRROR_STORE_PROCESSES", "auto")
+    if str(value).strip().lower() == "auto":
+        fast = (settings.getfloat("DOWNLOAD_DELAY") == 0
+                and settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") > 1)
+        return 1 if fast else 0
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = -1
+    if n < 0:
+        raise ValueError(f"MIRROR_STORE_PROCESSES must be auto or a number of processes (0: none), not {value!r}")
+    return n
 
 
 def _die_with_parent(parent_pid: int, interval: float = 1.0) -> None:
