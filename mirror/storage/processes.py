@@ -100,7 +100,9 @@ def _call(method: str, item: Any) -> Any:
 
 class StoreProcesses:
     """``n`` processes writing to the database at ``url``; ``submit`` returns a
-    :class:`concurrent.futures.Future` of the Store method's result."""
+    :class:`concurrent.futures.Future` of the Store method's result.  Submit from one long-lived
+    thread (the reactor's): the processes start in the thread of the first submits, and Linux's
+    parent-death signal follows that thread."""
 
     def __init__(self, url: str, n: int) -> None:
         if n < 1:
