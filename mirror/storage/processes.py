@@ -154,7 +154,9 @@ def _translated(future: cf.Future) -> cf.Future:
             return
         exc = done.exception()
         if isinstance(exc, BrokenProcessPool):
-            out.set_exception(StorageError(f"a store process died ({exc}); the write was not committed"))
+            # its transaction was rolled back, or committed just before the death: either way
+            # the story is not counted as stored, and the next crawl fetches and upserts it again
+            out.set_exception(StorageError(f"a store process died ({exc}); this write may not be stored"))
         elif exc is not None:
             out.set_exception(exc)
         else:
