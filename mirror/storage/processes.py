@@ -107,8 +107,6 @@ class StoreProcesses:
     def __init__(self, url: str, n: int) -> None:
         if n < 1:
             raise ValueError(f"store processes: at least 1, not {n}")
-        self.url = url
-        self.n = n
         self._pool = cf.ProcessPoolExecutor(
             max_workers=n, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start, initargs=(url, os.getpid()))
@@ -118,14 +116,9 @@ class StoreProcesses:
             raise ValueError(f"not a store write: {method!r}")
         try:
             future = self._pool.submit(_call, method, item)
-        except BrokenProcessPool as exc:
+        except BrokenProcessPool as exc:  # a store process died before this write
             future = cf.Future()
-            future.set_exception(StorageError(f"a store process died ({exc}); nothing more is written"))
-            return future
-        except RuntimeError as exc:  # submitted after close()
-            future = cf.Future()
-            future.set_exception(StorageError(f"the store processes are stopped: {exc}"))
-            return future
+            future.set_exception(exc)
         return _translated(future)
 
     def peak_rss_kib(self) -> list[int]:
