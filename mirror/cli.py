@@ -42,6 +42,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         extra["ROBOTSTXT_OBEY"] = False
     if args.full:
         extra["MIRROR_FULL"] = True
+    if args.force:  # recorded on the run (its settings): the breaker was off
+        extra["MIRROR_BREAKER_ENABLED"] = False
     if args.warc:
         extra["MIRROR_WARC_DIR"] = str(Path(args.warc).resolve())  # recorded on the run: reparse/verify find it
     if args.warc_max_size:
@@ -308,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--full", action="store_true",
                        help="fetch every story, not only new and changed ones (a re-sync is the default "
                             "once the site is mirrored)")
+    crawl.add_argument("--force", action="store_true",
+                       help="crawl on even when the pages are not understood (the site-level breaker off)")
     crawl.add_argument("--warc", metavar="DIR",
                        help="also write every HTTP exchange to WARC files in DIR (with a CDXJ index)")
     crawl.add_argument("--warc-max-size", type=int, metavar="BYTES",

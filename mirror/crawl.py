@@ -25,6 +25,7 @@ FINISH_MESSAGES = {
     "not_efiction": "{url} does not look like an eFiction archive: its browse.php?type=titles page "
                     "lists no stories and has none of eFiction's pages; check the address",
     "database_error": "{database_error}",
+    "not_understood": "{not_understood}",
 }
 
 
@@ -58,7 +59,8 @@ class CrawlResult:
         if template is None:
             return ""
         return template.format(url=self.base_url, paused=self.stats.get("mirror/paused", ""),
-                               database_error=self.stats.get("mirror/database_error", ""))
+                               database_error=self.stats.get("mirror/database_error", ""),
+                               not_understood=self.stats.get("mirror/breaker/tripped", ""))
 
     @property
     def exit_code(self) -> int:

@@ -116,7 +116,7 @@ class CrawlRunRecorder:
         mode = reparse or ("resumed" if unfinished else (plan.strategy if plan else "full"))
         settings = {key: self.crawler.settings.get(key) for key in (
             "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN", "ROBOTSTXT_OBEY", "USER_AGENT",
-            "AUTOTHROTTLE_ENABLED", "MIRROR_WARC_DIR")}
+            "AUTOTHROTTLE_ENABLED", "MIRROR_WARC_DIR", "MIRROR_BREAKER_ENABLED")}
         settings["date_format"] = getattr(spider, "date_format", None)
         settings["resumes_runs"] = unfinished
         self.run_id = self.store.start_run(site, mode=mode, settings=settings)

@@ -73,6 +73,12 @@ class StoryPages:
     failures: list[tuple[str, str]] = field(default_factory=list)
     # Why members-only pages were not read (e.g. "login failed"), if a login was tried.
     login_problem: str | None = None
+    # The chapters a page of the story listed (index lines, jump menu, printable list): the only
+    # chapters ever asked for; and the requests this story may cost at most (set from them).
+    chapter_list: list[int] = field(default_factory=list)
+    ceiling: int | None = None
+    # What the listing showed about the story (its first rendering), for the agreement check.
+    listed: "Story | None" = None
 
 
 @dataclass
@@ -148,6 +154,9 @@ class Story:
     # Problems the parser worked around (e.g. a date not in the site's format): logged and
     # counted by the pipelines, not stored.
     warnings: list[str] = field(default_factory=list)
+    # Fields the renderings (listing, index, printable view) showed differently: counted under
+    # mirror/consistency/<field> (the warnings say what each showed and which was kept).
+    disagreements: list[str] = field(default_factory=list)
     # The pages this fetch read (listing first, then in fetch order), with their WARC locations:
     # stored, not content (a new capture of the same text is no change).
     sources: list[Source] = field(default_factory=list)

@@ -22,8 +22,10 @@ from mirror.storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 
-# A reparse sends nothing over the network: no throttling, no sync planning, no capture.
+# A reparse sends nothing over the network: no throttling, no sync planning, no capture, no
+# breaker (it protects the site; a reparse reports what it could not read instead).
 REPARSE_EXTENSIONS = {
+    "mirror.breaker.SiteBreaker": None,
     "mirror.sync.SyncPlanner": None,
     "mirror.extensions.SiteDelay": None,
     "mirror.extensions.PoliteAutoThrottle": None,

@@ -82,6 +82,7 @@ EXTENSIONS = {
     "mirror.progress.Progress": 300,
     "mirror.sync.SyncPlanner": 400,
     "mirror.extensions.CrawlRunRecorder": 500,
+    "mirror.breaker.SiteBreaker": 600,
 }
 
 # --- fic-mirror -------------------------------------------------------------------------------------
@@ -101,6 +102,13 @@ MIRROR_CONFIG_DIR = None
 MIRROR_PROFILE = None
 # Fetch the printable whole-story view (1 request per story); False: one request per chapter.
 MIRROR_PRINTABLE = True
+# The site-level breaker (mirror/breaker.py): the crawl stops when FIRST_BAD of the FIRST stories,
+# or IN_A_ROW stories in a row, could not be read or their renderings disagree.  `mirror crawl
+# --force` sets MIRROR_BREAKER_ENABLED = False.
+MIRROR_BREAKER_ENABLED = True
+MIRROR_BREAKER_FIRST = 5
+MIRROR_BREAKER_FIRST_BAD = 3
+MIRROR_BREAKER_IN_A_ROW = 5
 # A crawl of a site already mirrored is a re-sync (only new and changed stories are fetched);
 # True: fetch everything (`mirror crawl --full`), to catch edits the listing does not show.
 MIRROR_FULL = False

@@ -53,6 +53,8 @@ class ExtractPipeline:
         for warning in story.warnings:
             self.stats.inc_value("mirror/parse_warnings")
             logger.warning("story %s (%s): %s", story.story_id, story.url, warning)
+        for name in story.disagreements:
+            self.stats.inc_value(f"mirror/consistency/{name}")
         return story
 
     def _other(self, kind: str, item, extract, what: str):

@@ -20,7 +20,7 @@ from mirror import urls
 from mirror.items import (STATUS_INCOMPLETE, STATUS_RESTRICTED, Author, Chapter, Page, Series, Story, StoryPages,
                           Tag)
 from mirror.parsing.dates import DEFAULT_FORMAT as DEFAULT_DATE_FORMAT
-from mirror.parsing.dates import DateFormatError, parse_date
+from mirror.parsing import agreement, labels, metablock, scope
 from mirror.parsing.encoding import decode_body
 
 T = TypeVar("T")
@@ -42,127 +42,15 @@ class StoryUnavailable(ValueError):
         self.url, self.reason = url, reason
 
 
-# --- labels: one table per language (lower case, as the skins and language files write them) ------
-
-LABELS_BY_LANGUAGE: dict[str, dict[str, str]] = {
-    "en": {
-        "summary": "summary", "rated": "rating", "rating": "rating", "categories": "categories",
-        "category": "categories", "characters": "characters", "challenges": "challenges",
-        "challenge": "challenges", "series": "series", "chapters": "chapters",
-        "completed": "completed", "complete": "completed", "word count": "word_count",
-        "words": "word_count", "read count": "read_count", "read": "read_count", "reads": "read_count",
-        "hits": "read_count", "published": "published", "updated": "updated",
-        "story notes": "story_notes", "reviews": "reviews",
-        "author's chapter notes": "chapter_notes", "author's notes": "chapter_notes",
-        "chapter end notes": "end_notes", "end notes": "end_notes",
-    },
-    "de": {
-        "zusammenfassung": "summary", "inhalt": "summary", "altersfreigabe": "rating",
-        "altersbeschränkung": "rating", "bewertung": "rating", "kategorien": "categories",
-        "kategorie": "categories", "charaktere": "characters", "personen": "characters",
-        "figuren": "characters", "herausforderungen": "challenges", "challenges": "challenges",
-        "serie": "series", "serien": "series", "reihe": "series", "kapitel": "chapters",
-        "abgeschlossen": "completed", "fertig": "completed", "beendet": "completed",
-        "wörter": "word_count", "wortanzahl": "word_count", "wortzahl": "word_count",
-        "gelesen": "read_count", "aufrufe": "read_count", "zugriffe": "read_count",
-        "veröffentlicht": "published", "erstellt": "published", "aktualisiert": "updated",
-        "anmerkungen zur geschichte": "story_notes", "notizen zur geschichte": "story_notes",
-        "vorwort": "story_notes", "reviews": "reviews", "kommentare": "reviews",
-        "anmerkungen des autors": "chapter_notes", "schlussbemerkungen": "end_notes",
-        "nachwort": "end_notes",
-    },
-    "fr": {
-        "résumé": "summary", "classement": "rating", "rating": "rating", "catégories": "categories",
-        "catégorie": "categories", "personnages": "characters", "défis": "challenges",
-        "série": "series", "séries": "series", "chapitres": "chapters", "terminée": "completed",
-        "terminé": "completed", "complète": "completed", "nombre de mots": "word_count",
-        "mots": "word_count", "lu": "read_count", "lectures": "read_count", "publiée": "published",
-        "publié": "published", "mise à jour": "updated", "mis à jour": "updated",
-        "notes de l'histoire": "story_notes", "notes de l'auteur": "chapter_notes",
-        "notes de fin": "end_notes", "reviews": "reviews", "commentaires": "reviews",
-    },
-    "es": {
-        "resumen": "summary", "clasificación": "rating", "calificación": "rating",
-        "categorías": "categories", "categoría": "categories", "personajes": "characters",
-        "desafíos": "challenges", "retos": "challenges", "serie": "series", "series": "series",
-        "capítulos": "chapters", "completado": "completed", "completa": "completed",
-        "terminado": "completed", "palabras": "word_count", "número de palabras": "word_count",
-        "leído": "read_count", "lecturas": "read_count", "publicado": "published",
-        "actualizado": "updated", "notas de la historia": "story_notes",
-        "notas del autor": "chapter_notes", "notas finales": "end_notes", "comentarios": "reviews",
-    },
-    "it": {
-        "riassunto": "summary", "trama": "summary", "sommario": "summary", "rating": "rating",
-        "valutazione": "rating", "categorie": "categories", "categoria": "categories",
-        "personaggi": "characters", "sfide": "challenges", "serie": "series", "capitoli": "chapters",
-        "completa": "completed", "completata": "completed", "completo": "completed",
-        "parole": "word_count", "numero di parole": "word_count", "letto": "read_count",
-        "letture": "read_count", "pubblicato": "published", "pubblicata": "published",
-        "aggiornato": "updated", "aggiornata": "updated", "note della storia": "story_notes",
-        "note dell'autore": "chapter_notes", "note finali": "end_notes", "recensioni": "reviews",
-    },
-    "nl": {
-        "samenvatting": "summary", "beoordeling": "rating", "leeftijd": "rating",
-        "categorieën": "categories", "categorie": "categories", "personages": "characters",
-        "uitdagingen": "challenges", "serie": "series", "reeks": "series", "hoofdstukken": "chapters",
-        "voltooid": "completed", "compleet": "completed", "afgerond": "completed",
-        "woorden": "word_count", "aantal woorden": "word_count", "gelezen": "read_count",
-        "gepubliceerd": "published", "geplaatst": "published", "bijgewerkt": "updated",
-        "verhaalnotities": "story_notes", "notities bij het verhaal": "story_notes",
-        "notities van de auteur": "chapter_notes", "eindnotities": "end_notes", "reviews": "reviews",
-    },
-    "pt": {
-        "resumo": "summary", "sinopse": "summary", "classificação": "rating", "categorias": "categories",
-        "categoria": "categories", "personagens": "characters", "desafios": "challenges",
-        "série": "series", "séries": "series", "capítulos": "chapters", "completa": "completed",
-        "completo": "completed", "concluída": "completed", "concluído": "completed",
-        "palavras": "word_count", "número de palavras": "word_count", "lido": "read_count",
-        "leituras": "read_count", "publicado": "published", "publicada": "published",
-        "atualizado": "updated", "atualizada": "updated", "notas da história": "story_notes",
-        "notas do autor": "chapter_notes", "notas finais": "end_notes", "comentários": "reviews",
-    },
-}
-# Every language at once (a label means the same field in every table it appears in).
-LABELS: dict[str, str] = {}
-for _table in LABELS_BY_LANGUAGE.values():
-    for _name, _key in _table.items():
-        assert LABELS.setdefault(_name, _key) == _key, _name
-# Labels that are not story metadata (notes boxes, review links).
-_NOT_METADATA = {"story_notes", "reviews", "chapter_notes", "end_notes"}
-YES = {"yes", "y", "true", "1", "ja", "oui", "sí", "si", "sì", "sim"}
-NO = {"no", "n", "false", "0", "nein", "non", "nee", "não", "nao"}
-EMPTY_VALUES = {"none", "orphan", "", "keine", "kein", "aucun", "aucune", "ninguno", "ninguna",
-                "nessuno", "nessuna", "geen", "nenhum", "nenhuma"}
-
-
-def label_key(name: str, language: str | None = None) -> str | None:
-    """The field a label names (``"Zusammenfassung:"`` -> ``"summary"``), None when unknown;
-    ``language``: look in that language's table (and English) only; None: in every table."""
-    name = " ".join(name.split()).rstrip(":").strip().lower()
-    if language in LABELS_BY_LANGUAGE:
-        return LABELS_BY_LANGUAGE[language].get(name) or LABELS_BY_LANGUAGE["en"].get(name)
-    return LABELS.get(name)
-
-
-def label_language(names: Iterable[str]) -> str | None:
-    """The language whose label table knows most of these labels (English wins ties), or None."""
-    names = list(names)
-    counts = {lang: sum(1 for n in names if " ".join(n.split()).rstrip(":").strip().lower() in table)
-              for lang, table in LABELS_BY_LANGUAGE.items()}
-    best = max(counts.values(), default=0)
-    if not best:
-        return None
-    return "en" if counts["en"] == best else next(lang for lang, c in counts.items() if c == best)
+# the label tables and label elements live in mirror.parsing.labels (re-exported here)
+LABELS_BY_LANGUAGE, LABELS, label_key, label_language = labels.LABELS_BY_LANGUAGE, labels.LABELS, labels.label_key, labels.label_language
+YES, NO, EMPTY_VALUES, _NOT_METADATA = labels.YES, labels.NO, labels.EMPTY_VALUES, labels._NOT_METADATA
 
 FATAL_ERROR_TEXT = "A fatal MySQL error was encountered"
 ACCESS_DENIED_TEXT = "Access denied"
 MEMBERS_ONLY_TEXT = "Registered Users Only"
 
-_BLOCK_TAGS = {"div", "p", "table", "tr", "td", "th", "li", "ul", "ol", "dl", "dt", "dd",
-               "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "form", "center", "body"}
-_INT = re.compile(r"\d[\d,.\s]*")
 _WORDS = re.compile(r"\(\s*(\d[\d,.]*)\s*[^\W\d_]+\s*\)")
-_JS_LOCATION = re.compile(r"location\s*=\s*['\"]([^'\"]+)['\"]")
 
 
 # --- documents -----------------------------------------------------------------------------------
@@ -200,75 +88,17 @@ def parse_kept(parse: Callable[..., T], page: Page, *args: Any) -> T:
     return parse(page, *args)
 
 
-def _classes(el: etree._Element) -> set[str]:
-    return set((el.get("class") or "").split())
-
-
-def _text(el: etree._Element | None) -> str:
-    return " ".join(el.text_content().split()) if el is not None else ""
+_classes = labels.classes
+_text = metablock.text_of
+inner_html = metablock.inner_html
+_query = metablock.query
+_int = metablock.to_int
+_title_link_target = scope.title_link_target
 
 
 def _spaced_text(el: etree._Element) -> str:
     """Text with a space between elements: for messages split by <br />."""
     return " ".join(" ".join(el.itertext()).split())
-
-
-def inner_html(el: etree._Element | None) -> str:
-    """The element's content as HTML (characters, not entities), trimmed."""
-    if el is None:
-        return ""
-    parts = [el.text or ""]
-    for child in el:
-        parts.append(lxml.html.tostring(child, encoding="unicode", method="html", with_tail=True))
-    return "".join(parts).strip()
-
-
-def _nodes_html(first_text: str | None, nodes: Iterable[etree._Element]) -> str:
-    parts = [first_text or ""]
-    for node in nodes:
-        parts.append(lxml.html.tostring(node, encoding="unicode", method="html", with_tail=True))
-    html = "".join(parts).strip()
-    return re.sub(r"(\s*<br\s*/?>\s*)+$", "", html).strip()
-
-
-def _query(href: str) -> tuple[str, dict[str, str]]:
-    return urls.script_and_query(href.replace("&amp;", "&"))
-
-
-def _int(text: str | None) -> int | None:
-    match = _INT.search(text or "")
-    if not match:
-        return None
-    digits = re.sub(r"\D", "", match.group(0))
-    return int(digits) if digits else None
-
-
-def _label_name(el: etree._Element) -> str:
-    text = re.sub(r"\[[^\]]*\]", " ", el.text_content())
-    return " ".join(text.split()).rstrip(":").strip()
-
-
-_LABEL_TAGS = {"span", "b", "strong", "th", "td", "dt", "em", "i", "label", "div"}
-_BOLD_TAGS = {"b", "strong", "th", "dt"}
-
-
-def _is_label(el: etree._Element, bold: bool = False) -> bool:
-    """A metadata label: an element of class ``label`` (eFiction's templates), or, on skins
-    without them (``bold``), a short ``<b>``/``<strong>``/``<th>``/``<dt>`` ending in ':'."""
-    tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in _LABEL_TAGS and "label" in _classes(el) and tag != "div":
-        return True
-    if not bold or tag not in _BOLD_TAGS or len(el):
-        return False
-    text = " ".join((el.text or "").split())
-    return text.endswith(":") and 1 < len(text) <= 40
-
-
-def _uses_bold_labels(root: etree._Element) -> bool:
-    """No ``class="label"`` metadata label (notes boxes apart, which eFiction's PHP writes on every
-    skin): the skin writes its labels in bold."""
-    return not any(_is_label(el) and label_key(_label_name(el)) not in _NOT_METADATA
-                   for el in root.iter("span", "b", "strong", "th", "td", "dt", "em", "i", "label"))
 
 
 # --- page states -----------------------------------------------------------------------------------
@@ -291,17 +121,45 @@ def shows_fatal_error(doc: etree._Element) -> bool:
     return "mysql" in text.lower() and FATAL_ERROR_TEXT.lower() in " ".join(text.split()).lower()
 
 
+# eFiction's own messages (languages/en.php) for what it shows instead of a story, whatever the
+# skin wraps them in: _ACCESSDENIED, _NOTAUTHORIZED, _RUSERSONLY, _AGECHECK
+GATE_TEXTS = {"access denied": "denied", "not authorized to access": "denied", "not authorised": "denied",
+              "registered users only": "members", "age consent required": "ageconsent"}
+_ERROR_BOXES = ("errortext", "errormsg", "error", "errorbox", "errormessage", "warning", "alert")
+
+
+def _error_boxes(doc: etree._Element) -> list[etree._Element]:
+    """Elements a skin shows a message in: eFiction's ``errortext`` and the classes skins use."""
+    return [el for el in doc.iter() if isinstance(el.tag, str) and el.tag not in ("body", "html")
+            and set(_classes(el)) & set(_ERROR_BOXES)]
+
+
+def _message_box(doc: etree._Element) -> etree._Element | None:
+    """On a page showing no story metadata: the smallest element holding one of eFiction's gate
+    messages (a skin that writes them without a class)."""
+    if any(labels.is_label(el) for el in doc.iter()):
+        return None
+    for el in doc.iter("div", "p", "td", "span", "center"):
+        text = _spaced_text(el).lower()
+        if len(text) < 600 and any(message in text for message in GATE_TEXTS) and not any(
+                any(m in _spaced_text(c).lower() for m in GATE_TEXTS) for c in el if isinstance(c.tag, str)
+                and c.tag not in ("br", "a", "b", "strong")):
+            return el
+    return None
+
+
 def detect_gate(page: Page, doc: lxml.html.HtmlElement | None = None) -> Gate | None:
-    """Return the gate or error a viewstory page shows in place of the story, if any."""
+    """Return the gate or error a viewstory page shows in place of the story, if any: by the
+    message box's class (``errortext``, ``errormsg``…) or by eFiction's message texts."""
     doc = doc if doc is not None else parse_document(page)
     if shows_fatal_error(doc):
         return Gate("fatal", FATAL_ERROR_TEXT)
     if doc.xpath("//div[@id='story'] | //div[contains(concat(' ', @class, ' '), ' chapter ')]"):
         return None
-    errors = doc.xpath("//*[contains(concat(' ', normalize-space(@class), ' '), ' errortext ')]")
-    if not errors:
+    boxes = _error_boxes(doc)
+    box = boxes[0] if boxes else _message_box(doc)
+    if box is None:
         return None
-    box = errors[0]
     title = _text(next(iter(doc.xpath("//*[@id='pagetitle']")), None))
     text = _spaced_text(box)
     for link in box.iter("a"):
@@ -310,231 +168,33 @@ def detect_gate(page: Page, doc: lxml.html.HtmlElement | None = None) -> Gate | 
             params = {k: v for k, v in query.items() if k in ("ageconsent", "warning")}
             kind = "ageconsent" if "ageconsent" in params else "warning"
             return Gate(kind, text, title, params)
-    if MEMBERS_ONLY_TEXT.lower() in text.lower():
-        return Gate("members", text, title)
-    if ACCESS_DENIED_TEXT.lower() in text.lower():
-        return Gate("denied", text, title)
-    return Gate("denied", text, title)
+    kinds = [kind for message, kind in GATE_TEXTS.items() if message in text.lower()]
+    return Gate("members" if "members" in kinds else "denied", text, title)
 
 
-# --- metadata blocks -----------------------------------------------------------------------------
+# --- metadata blocks (mirror.parsing.metablock; these names serve the series and challenge parsers) --
 
-@dataclass
-class _Token:
-    kind: str  # label, link, text, br, img, break
-    text: str = ""
-    href: str = ""
-    el: etree._Element | None = None
+def _tokens(el: etree._Element, out: list) -> list:
+    return metablock.tokens(el, out)
 
 
-def _tokens(el: etree._Element, out: list[_Token], top: bool = True, bold: bool | None = None) -> list[_Token]:
-    tag = el.tag if isinstance(el.tag, str) else ""
-    if bold is None:
-        bold = _uses_bold_labels(el)
-    if _is_label(el, bold):
-        out.append(_Token("label", _label_name(el), el=el))
-    elif tag == "a":
-        out.append(_Token("link", _text(el), el.get("href", ""), el))
-    elif tag == "br":
-        out.append(_Token("br"))
-    elif tag == "img":
-        out.append(_Token("img", el.get("alt", ""), el.get("src", ""), el))
-    elif tag in ("script", "style", "select", "form") or not tag:
-        pass
-    else:
-        if tag in _BLOCK_TAGS:
-            out.append(_Token("break"))
-        if el.text:
-            out.append(_Token("text", el.text))
-        for child in el:
-            _tokens(child, out, top=False, bold=bold)
-        if tag in _BLOCK_TAGS:
-            out.append(_Token("break"))
-    if el.tail and not top:
-        out.append(_Token("text", el.tail))
-    return out
+def _segments(stream: list) -> tuple[list, list]:
+    head, found, _ = metablock.segments(stream)
+    return head, found
 
 
-@dataclass
-class _Segment:
-    label: str  # as displayed, e.g. "Genres"
-    key: str | None  # normalised field name, None when unknown
-    tokens: list[_Token]
-
-    @property
-    def text(self) -> str:
-        return " ".join(" ".join(t.text for t in self.tokens if t.kind in ("text", "link")).split())
+def _parse_block(block: etree._Element, url: str, date_format: str, base: str) -> metablock.Meta:
+    """The fields of a metadata block that belongs wholly to one record (a series' or a
+    challenge's header)."""
+    region = scope.Region(block, set())
+    return metablock.parse_block(region, url, date_format, base, ParseError, metablock.summary_html(region))
 
 
-def _segments(tokens: list[_Token]) -> tuple[list[_Token], list[_Segment]]:
-    """Split a token stream at labels; a value stops at a line break or block boundary."""
-    head: list[_Token] = []
-    segments: list[_Segment] = []
-    current: list[_Token] | None = None
-    for token in tokens:
-        if token.kind == "label":
-            name = token.text
-            current = []
-            segments.append(_Segment(name, label_key(name), current))
-        elif current is None:
-            head.append(token)
-        elif token.kind in ("br", "break"):
-            if current:  # a value may start on the next line, but stops at the end of one
-                current = []
-        else:
-            current.append(token)
-    return head, segments
-
-
-def _link_tags(tokens: Iterable[_Token], script: str, key: str) -> list[Tag]:
-    tags: list[Tag] = []
-    for token in tokens:
-        if token.kind != "link":
-            continue
-        name, query = _query(token.href)
-        if name == script and query.get(key, "").isdigit():
-            tag = Tag(int(query[key]), token.text)
-            if tag not in tags:
-                tags.append(tag)
-    return tags
-
-
-def _text_tags(segment: _Segment | None) -> list[Tag]:
-    """Plain-text values (e.g. the printable view): "A, B, C"."""
-    if segment is None or segment.text.lower() in EMPTY_VALUES:
-        return []
-    return [Tag(None, name.strip()) for name in segment.text.split(",") if name.strip()]
-
-
-@dataclass
-class _Meta:
-    """Fields read from a story's metadata block (index, listing or printable)."""
-
-    fields: dict
-    extra: dict[str, str]
-    warnings: list[str]
-
-
-def _is_ribbon(el: etree._Element) -> bool:
-    """The featured (blue) or past-featured (red) ribbon eFiction puts before a summary."""
-    return el.tag == "img" and any(r in (el.get("src") or "") for r in ("blueribbon", "redribbon"))
-
-
-def _summary_html(block: etree._Element) -> str:
-    bold = _uses_bold_labels(block)
-    for label in block.iter():
-        if _is_label(label, bold) and label_key(_label_name(label)) == "summary":
-            first_text, nodes = label.tail or "", []
-            for sibling in label.itersiblings():
-                if _is_label(sibling, bold):
-                    break
-                if not nodes and not first_text.strip() and _is_ribbon(sibling):
-                    first_text += sibling.tail or ""  # the site's featured marker, not the summary
-                    continue
-                nodes.append(sibling)
-            return _nodes_html(first_text, nodes)
-    return ""
-
-
-def _parse_block(block: etree._Element, url: str, date_format: str, base: str) -> _Meta:
-    tokens = _tokens(block, [])
-    head, segments = _segments(tokens)
-    by_key: dict[str, _Segment] = {}
-    extra: dict[str, str] = {}
-    classes: dict[str, list[Tag]] = {}
-    warnings: list[str] = []
-    for segment in segments:
-        if segment.key:
-            by_key.setdefault(segment.key, segment)
-            continue
-        class_tags = _link_tags(segment.tokens, "browse.php", "classid")
-        if class_tags or segment.text.lower() in EMPTY_VALUES:
-            classes.setdefault(segment.label, []).extend(class_tags)
-        elif segment.label:
-            extra[segment.label] = segment.text
-    # class links outside any labelled line still count, under their type id
-    labelled = {id(t.el) for s in segments for t in s.tokens}
-    for token in tokens:
-        if token.kind == "link" and id(token.el) not in labelled:
-            name, query = _query(token.href)
-            if name == "browse.php" and query.get("type") == "class" and query.get("classid", "").isdigit():
-                classes.setdefault(f"type {query.get('type_id', '?')}", []).append(
-                    Tag(int(query["classid"]), token.text))
-
-    def tags(key: str, kind: str) -> list[Tag]:
-        found = _link_tags(tokens, "browse.php", kind)
-        return found or _text_tags(by_key.get(key))
-
-    categories = [t for t in _link_tags(tokens, "browse.php", "catid")]
-    if not categories:
-        categories = _text_tags(by_key.get("categories"))
-    series = [Series(t.id, t.name, urls.series_url(base, t.id))
-              for t in _link_tags(tokens, "viewseries.php", "seriesid") if t.id is not None]
-    if not series and by_key.get("series") and by_key["series"].text.lower() not in EMPTY_VALUES:
-        warnings.append(f"series named without a link: {by_key['series'].text!r}")
-    fields: dict = {
-        "summary_html": _summary_html(block),
-        "categories": categories,
-        "characters": tags("characters", "charid"),
-        "classes": classes,
-        "challenges": (_link_tags(tokens, "challenges.php", "chalid")
-                       or _text_tags(by_key.get("challenges"))),
-        "series": series,
-        "featured": any(t.kind == "img" and "blueribbon" in t.href for t in tokens),
-        "retired": any(t.kind == "img" and "redribbon" in t.href for t in tokens),
-    }
-    if "rating" in by_key:  # the rating name is plain text; stars and review links may follow
-        words = []
-        for token in by_key["rating"].tokens:
-            if token.kind != "text" or "[" in token.text:
-                words.append(token.text.split("[")[0] if token.kind == "text" else "")
-                break
-            words.append(token.text)
-        fields["rating"] = " ".join("".join(words).split()) or None
-    for key in ("chapters", "word_count", "read_count"):
-        if key in by_key:
-            value = _int(by_key[key].text)
-            if value is None and by_key[key].text:
-                raise ParseError(url, key, f"expected a number, got {by_key[key].text!r}")
-            fields["chapter_count" if key == "chapters" else key] = value
-    if "completed" in by_key:
-        word = by_key["completed"].text.lower()
-        fields["completed"] = True if word in YES else False if word in NO else None
-        if fields["completed"] is None:
-            warnings.append(f"completed: unknown value {word!r}")
-    for key in ("published", "updated"):
-        if key in by_key:
-            shown = by_key[key].text
-            fields[f"{key}_display"] = shown
-            try:
-                fields[key] = parse_date(shown, date_format)
-            except DateFormatError as exc:
-                fields[key] = None
-                warnings.append(f"{key}: {exc}")
-    return _Meta(fields, extra, warnings)
-
-
-def _block_for(labels: list[etree._Element]) -> etree._Element | None:
-    """The smallest element holding every metadata label given."""
-    if not labels:
-        return None
-    chains = [list(el.iterancestors()) for el in labels]
-    for ancestor in chains[0]:
-        if all(ancestor in chain for chain in chains[1:]):
-            return ancestor
-    return None
-
-
-def _meta_labels(root: etree._Element, bold: bool | None = None) -> list[etree._Element]:
-    """The labels of known metadata fields under ``root`` (notes and review labels left out)."""
-    bold = _uses_bold_labels(root) if bold is None else bold
-    found = []
-    for el in root.iter():
-        if _is_label(el, bold):
-            key = label_key(_label_name(el))
-            if key and key not in _NOT_METADATA:
-                found.append(el)
-    return found
+def _meta_labels(region: scope.Region) -> list[etree._Element]:
+    """The labels of known metadata fields in ``region`` (notes and review labels left out)."""
+    return [el for el in region.iter() if labels.is_label(el)
+            and (label_key(labels.label_name(el)) or "") not in _NOT_METADATA | {""}
+            and not el.xpath(f"ancestor::div[{_has_class('notes')}]")]
 
 
 def _authors(links: Iterable[etree._Element], base: str) -> list[Author]:
@@ -579,56 +239,116 @@ def _has_class(name: str) -> str:
 
 # --- story index (viewstory.php?sid=N&index=1) ---------------------------------------------------
 
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_WORDS = re.compile(r"\(\s*(\d[\d,.]*)\s*[^\W\d_]+\s*\)")
+
+
+def _is_title_link(link: etree._Element, sid: int) -> bool:
+    target = scope.title_link_target(link.get("href", ""))
+    return target is not None and target[0] == sid
+
+
+def _line_after(link: etree._Element) -> list[etree._Element]:
+    """The links on the title link's line ("Title by Author, Co-author"): up to a line break or
+    a block, never into the chapter list."""
+    holder = link.getparent()
+    if holder is None:
+        return []
+    stream = metablock.tokens(holder, [])
+    at = next((i for i, t in enumerate(stream) if t.el is link), None)
+    found = []
+    for token in stream[(at or 0) + 1:]:
+        if token.kind in ("br", "break", "label"):
+            break
+        if token.kind == "link" and token.el is not None:
+            found.append(token.el)
+    return found
+
+
+def title_line(doc: etree._Element, region: scope.Region, sid: int) -> tuple[str, list[etree._Element], etree._Element | None]:
+    """(title, the title line's links, the title line's element): ``#pagetitle``, else a heading
+    holding the story's own title link, else the first title link in the story's region."""
+    boxes = [b for b in doc.xpath("//*[@id='pagetitle']") if not region.excludes(b)]
+    boxes += [h for h in region.iter(*_HEADINGS) if any(_is_title_link(a, sid) for a in h.iter("a"))]
+    for box in boxes:
+        link = next((a for a in box.iter("a") if _is_title_link(a, sid)), None)
+        if link is not None:
+            links = [a for a in box.iter("a") if a is not link] or _line_after(box)
+            return _text(link), links, box
+        if box.get("id") == "pagetitle":  # no link: "Title by Author", or the author alone
+            text = _text(box)
+            title = _before_by(text) if re.search(r"\S\s+by\s", text) else ""
+            return title, list(box.iter("a")), box
+    link = next((a for a in region.iter("a") if _is_title_link(a, sid)), None)
+    if link is not None:
+        return _text(link), _line_after(link), link.getparent()
+    return "", [], None
+
+
+def _chapter_line_links(region: scope.Region, sid: int) -> set[etree._Element]:
+    """Every link on a chapter line of the index (a chapter's own author is not the story's)."""
+    found: set[etree._Element] = set()
+    for chapter in region.iter("a"):
+        if scope.own_link(chapter.get("href", ""), sid) and _query(chapter.get("href", ""))[1].get("chapter"):
+            found.add(chapter)
+            found.update(_line_after(chapter))
+    return found
+
+
 def parse_story_index(page: Page, base: str, sid: int, date_format: str = "d/m/y",
                       encoding: str | None = None, *, doc: lxml.html.HtmlElement | None = None) -> Story:
     """Metadata and the chapter list from a story's table of contents (``doc``: the page's
-    ``parse_document``, when the caller has it already)."""
+    ``parse_document``, when the caller has it already), read in the story's own region."""
     doc = doc if doc is not None else parse_document(page, encoding)
     gate = detect_gate(page, doc)
     if gate is not None:
         raise StoryUnavailable(page.url, gate.kind, f"story page shows {gate.kind}: {gate.text}")
-    title_box = next(iter(doc.xpath("//*[@id='pagetitle']")), None)
-    title = ""
-    authors: list[Author] = []
-    if title_box is not None:
-        for link in title_box.iter("a"):
-            script, query = _query(link.get("href", ""))
-            if script == "viewstory.php" and query.get("sid") == str(sid) and not title:
-                title = _text(link)
-        authors = _authors(title_box.iter("a"), base)
-    if not title:
-        head_title = _text(next(iter(doc.xpath("//title")), None))
-        title = _before_by(head_title)
-    if not title:
-        raise ParseError(page.url, "title", "no story title in #pagetitle or <title>")
-    labels = [lab for lab in _meta_labels(doc) if not lab.xpath(f"ancestor::div[{_has_class('notes')}]")]
-    block = _block_for(labels)
-    if block is None:
-        raise ParseError(page.url, "metadata", "no labelled metadata block (Summary:, Rated:, ...)")
-    meta = _parse_block(block, page.url, date_format, base)
-    if not authors:
-        authors = _authors(block.iter("a"), base)
-    if not authors:
-        raise ParseError(page.url, "authors", "no viewuser.php?uid= link for the author")
-    notes = doc.xpath(f"//div[{_has_class('notes')}]")
-    story = Story(site=base, story_id=sid, url=urls.story_url(base, sid), title=title,
-                  authors=authors, review_count=_review_count(doc, sid),
-                  story_notes_html=_notes_html(notes[0]) if notes else "",
-                  extra=meta.extra, **meta.fields)
-    story.chapters = _index_chapters(doc, page.url, base, sid)
-    if not story.chapters:
-        story.chapters = _jump_menu_chapters(doc)
+    story = _story_record(page, doc, base, sid, date_format)
+    story.chapters = _index_chapters(story_region_of(doc, sid), base, sid) or _jump_menu_chapters(doc)
     if not story.chapters:
         raise ParseError(page.url, "chapters", "no chapter list in the story index")
+    return story
+
+
+def story_region_of(doc: etree._Element, sid: int) -> scope.Region:
+    return scope.story_region(doc, sid)
+
+
+def _story_record(page: Page, doc: etree._Element, base: str, sid: int, date_format: str) -> Story:
+    """A story's metadata from its own page (index or printable view), without chapters."""
+    region = story_region_of(doc, sid)
+    title, line_links, line_box = title_line(doc, region, sid)
+    if not title:
+        title = _before_by(_text(next(iter(doc.xpath("//title")), None)))
+    if not title:
+        raise ParseError(page.url, "title", "no story title in #pagetitle, a heading or <title>")
+    found = _meta_labels(region)
+    root = scope._common_ancestor(found)
+    if root is None:
+        raise ParseError(page.url, "metadata", "no labelled metadata block (Summary:, Rated:, ...)")
+    block = scope.Region(root, region.skip)
+    own = [a for a in region.iter("a") if scope.own_link(a.get("href", ""), sid)]
+    meta = metablock.parse_block(block, page.url, date_format, base, ParseError,
+                                 metablock.summary_html(region, line_box, own))
+    authors = _authors(line_links, base)
+    if not authors:
+        in_chapters = _chapter_line_links(region, sid)
+        authors = _authors((a for a in block.iter("a") if a not in in_chapters), base)
+    if not authors:
+        raise ParseError(page.url, "authors", "no viewuser.php?uid= link for the author")
+    notes = [n for n in doc.xpath(f"//div[{_has_class('notes')}]") if not region.excludes(n)]
+    story = Story(site=base, story_id=sid, url=urls.story_url(base, sid), title=title,
+                  authors=authors, review_count=_review_count(region, sid),
+                  story_notes_html=_notes_html(notes[0]) if notes else "",
+                  extra=meta.extra, **meta.fields)
     story.warnings = meta.warnings
     return story
 
 
-def _index_chapters(doc: etree._Element, url: str, base: str, sid: int) -> list[Chapter]:
-    body = doc.find("body") if doc.find("body") is not None else doc
-    tokens = _tokens(body, [])
+def _index_chapters(region: scope.Region, base: str, sid: int) -> list[Chapter]:
+    stream = metablock.region_tokens(region)
     chapters: dict[int, Chapter] = {}
-    for position, token in enumerate(tokens):
+    for position, token in enumerate(stream):
         if token.kind != "link":
             continue
         script, query = _query(token.href)
@@ -636,12 +356,15 @@ def _index_chapters(doc: etree._Element, url: str, base: str, sid: int) -> list[
                 and query.get("chapter", "").isdigit()):
             continue
         number = int(query["chapter"])
-        line: list[_Token] = []
-        for follower in tokens[position + 1:]:
+        line: list[metablock.Token] = []
+        for follower in stream[position + 1:]:
             if follower.kind in ("br", "break"):
                 if line and follower.kind == "br" or any(t.kind == "text" and t.text.strip() for t in line):
                     break
                 continue
+            if follower.kind == "link" and _query(follower.href)[1].get("chapter", "").isdigit() \
+                    and _query(follower.href)[1].get("sid") == str(sid):
+                break
             line.append(follower)
         chapid = None
         for t in line:
@@ -695,6 +418,30 @@ class ChapterText:
 class PrintableStory:
     story_notes_html: str
     chapters: dict[int, ChapterText]
+    header_html: str = ""  # what stands before the first chapter: the title line and metadata
+
+
+def _header_html(first: etree._Element | None) -> str:
+    """Everything before ``first`` in document order (the printable view's title and infobox)."""
+    if first is None:
+        return ""
+    parts: list[str] = []
+    for el in [first, *first.iterancestors()]:
+        parts[:0] = [lxml.html.tostring(s, encoding="unicode", method="html")
+                     for s in reversed(list(el.itersiblings(preceding=True))) if isinstance(s.tag, str)]
+    return "".join(parts)
+
+
+def printable_record(printable: PrintableStory, page: Page, base: str, sid: int, date_format: str) -> Story | None:
+    """The story's metadata as the printable view shows it (for the agreement check), None when
+    the view shows none."""
+    if not printable.header_html.strip():
+        return None
+    doc = lxml.html.document_fromstring(f"<html><body>{printable.header_html}</body></html>")
+    try:
+        return _story_record(page, doc, base, sid, date_format)
+    except ParseError:
+        return None
 
 
 def parse_printable(page: Page, encoding: str | None = None) -> PrintableStory:
@@ -707,7 +454,9 @@ def parse_printable(page: Page, encoding: str | None = None) -> PrintableStory:
     story_notes = ""
     chapters: dict[int, ChapterText] = {}
     current: ChapterText | None = None
-    for div in doc.xpath(xpath):
+    divs = doc.xpath(xpath)
+    header = _header_html(next((d for d in divs if "chaptertitle" in _classes(d) or "chapter" in _classes(d)), None))
+    for div in divs:
         classes = _classes(div)
         if "chaptertitle" in classes:
             anchor = div.xpath(".//a[@name]")
@@ -728,17 +477,23 @@ def parse_printable(page: Page, encoding: str | None = None) -> PrintableStory:
         elif "chapter" in classes and current is not None:
             current.text_html = inner_html(div)
             current.has_text = True
-    return PrintableStory(story_notes, chapters)
+    return PrintableStory(story_notes, chapters, header)
 
 
 def printable_chapter_numbers(page: Page, encoding: str | None = None) -> set[int]:
     """Chapters whose text the printable view gave (for the spider's fallback decision).  The
     parse is kept on the page for extract_story (it is the largest page of a story)."""
+    return printable_chapters(page, encoding)[0]
+
+
+def printable_chapters(page: Page, encoding: str | None = None) -> tuple[set[int], set[int]]:
+    """(chapters whose text the printable view gave, chapters its list names); the parse is
+    kept on the page, as by :func:`printable_chapter_numbers`."""
     try:
         printable = parse_and_keep(parse_printable, page, encoding)
     except (ParseError, StoryUnavailable):
-        return set()
-    return {n for n, c in printable.chapters.items() if c.has_text}
+        return set(), set()
+    return {n for n, c in printable.chapters.items() if c.has_text}, set(printable.chapters)
 
 
 def parse_chapter_page(page: Page, number: int, encoding: str | None = None) -> tuple[ChapterText, str]:
@@ -790,59 +545,41 @@ class Listing:
     page_urls: list[str]  # other pages of the same listing (absolute, cleaned)
 
 
-def _title_link_target(href: str) -> tuple[int, dict[str, str], bool] | None:
-    """(sid, gate params, members only) for a story title link, else None."""
-    href = href.replace("&amp;", "&")
-    if href.lower().startswith("javascript:"):
-        match = _JS_LOCATION.search(href)
-        if not match:
-            return None
-        href = match.group(1).replace("&amp;", "&")
-    script, query = urls.script_and_query(href)
-    if not query.get("sid", "").isdigit():
-        return None
-    if script == "user.php":
-        return int(query["sid"]), {}, True
-    if script != "viewstory.php" or set(query) - {"sid", "warning", "ageconsent"}:
-        return None
-    gate = {k: v for k, v in query.items() if k in ("ageconsent", "warning")}
-    return int(query["sid"]), gate, False
-
-
 def parse_listing(page: Page, base: str, date_format: str = "d/m/y",
                   encoding: str | None = None) -> Listing:
+    """Every story a listing page shows (outside the side blocks), each read from its own block
+    (:func:`mirror.parsing.scope.listing_blocks`), and the listing's other pages."""
     doc = parse_document(page, encoding)
-    bold = _uses_bold_labels(doc)
-    entries: dict[int, ListingEntry] = {}
-    for link in doc.iter("a"):
-        target = _title_link_target(link.get("href", ""))
-        if target is None or target[0] in entries:
-            continue
-        sid, gate, members_only = target
-        block = link.getparent()
-        while block is not None and not _meta_labels(block, bold):
-            block = block.getparent()
-        if block is None:
-            continue
-        container = block
-        while container.getparent() is not None and not any(
-                label_key(_label_name(s)) in ("updated", "published")
-                for s in _meta_labels(container, bold)):
-            container = container.getparent()
-        meta = _parse_block(container, page.url, date_format, base)
-        title = _text(link)
-        authors = _authors((a for a in container.iter("a") if a is not link), base)
-        story = Story(site=base, story_id=sid, url=urls.story_url(base, sid), title=title,
-                      authors=authors, review_count=_review_count(container, sid),
-                      extra=meta.extra, **meta.fields)
-        story.warnings = meta.warnings
-        entries[sid] = ListingEntry(sid, title, gate, members_only, story)
+    entries = [_listing_entry(listed, page.url, base, date_format) for listed in scope.listing_blocks(doc)
+               if _shows_metadata(listed.region)]
     page_urls = []
     for link in doc.xpath("//div[@id='pagelinks']//a[contains(@href, 'offset=')]"):
         url = urls.clean(urls.absolute(page.url, link.get("href", "")))
         if url not in page_urls:
             page_urls.append(url)
-    return Listing(list(entries.values()), page_urls)
+    return Listing(entries, page_urls)
+
+
+def _shows_metadata(region: scope.Region) -> bool:
+    """A story block, not a bare link (a gate's "Continue", a chapter page's title): it shows a
+    known label or a category link."""
+    return bool(_meta_labels(region)) or any(
+        _query(a.get("href", ""))[1].get("catid") for a in region.iter("a"))
+
+
+def _listing_entry(listed: scope.ListedStory, url: str, base: str, date_format: str) -> ListingEntry:
+    region, sid = listed.region, listed.story_id
+    line = listed.link.getparent()
+    own = [a for a in region.iter("a") if scope.own_link(a.get("href", ""), sid)]
+    meta = metablock.parse_block(region, url, date_format, base, ParseError,
+                                 metablock.summary_html(region, line, own))
+    title = _text(listed.link)
+    authors = _authors(_line_after(listed.link), base) or _authors(
+        (a for a in region.iter("a") if a is not listed.link), base)
+    story = Story(site=base, story_id=sid, url=urls.story_url(base, sid), title=title, authors=authors,
+                  review_count=_review_count(region, sid), extra=meta.extra, **meta.fields)
+    story.warnings = meta.warnings
+    return ListingEntry(sid, title, listed.gate, listed.members_only, story)
 
 
 def looks_like_efiction(page: Page) -> bool:
@@ -855,8 +592,7 @@ def looks_like_efiction(page: Page) -> bool:
 def page_language(page: Page, encoding: str | None = None) -> str | None:
     """The language of a page's metadata labels (:func:`label_language`), None when it has none."""
     doc = parse_document(page, encoding)
-    bold = _uses_bold_labels(doc)
-    return label_language(_label_name(el) for el in doc.iter() if _is_label(el, bold))
+    return label_language(labels.label_name(el) for el in doc.iter() if labels.is_label(el))
 
 
 def listing_dates(page: Page, base: str, encoding: str | None = None) -> tuple[list[str], list[tuple[str, str]]]:
@@ -897,6 +633,14 @@ def restricted_story(story_pages: StoryPages, gate: Gate, encoding: str | None =
     return story
 
 
+def _agree(story: Story, others: dict[str, Story | None]) -> None:
+    """The renderings compared (:mod:`mirror.parsing.agreement`): what disagreed is kept with
+    the story (its warnings, recorded with its crawl state) and counted by the pipeline."""
+    for disagreement in agreement.settle(story, others):
+        story.disagreements.append(disagreement.field)
+        story.warnings.append(str(disagreement))
+
+
 def extract_story(story_pages: StoryPages, encoding: str | None = None) -> Story:
     """Build a Story (with chapters) from every page fetched for it."""
     base, sid = story_pages.site, story_pages.story_id
@@ -910,9 +654,10 @@ def extract_story(story_pages: StoryPages, encoding: str | None = None) -> Story
         return restricted_story(story_pages, gate, encoding)
     if gate is not None:
         raise StoryUnavailable(index.url, gate.kind, f"story index shows {gate.kind}: {gate.text}")
-    story = parse_story_index(index, base, sid, story_pages.date_format, encoding, doc=doc)
+    story = parse_kept(parse_story_index, index, base, sid, story_pages.date_format, encoding)
     texts: dict[int, ChapterText] = {}
     printable_errors: list[Exception] = []
+    printed: Story | None = None  # the printable view's rendering of the metadata
     for page in _pages(story_pages, "printable"):
         try:
             printable = parse_kept(parse_printable, page, encoding)
@@ -920,6 +665,7 @@ def extract_story(story_pages: StoryPages, encoding: str | None = None) -> Story
             story.warnings.append(f"printable view unusable: {exc}")
             printable_errors.append(exc)
             continue
+        printed = printed or printable_record(printable, page, base, sid, story_pages.date_format)
         story.story_notes_html = story.story_notes_html or printable.story_notes_html
         texts.update({n: c for n, c in printable.chapters.items() if c.has_text})
     for page in _pages(story_pages, "chapter"):
@@ -928,6 +674,7 @@ def extract_story(story_pages: StoryPages, encoding: str | None = None) -> Story
         chapter_text, notes = parse_chapter_page(page, number, encoding)
         texts[number] = chapter_text
         story.story_notes_html = story.story_notes_html or notes
+    _agree(story, {"printable": printed, "listing": story_pages.listed})
     missing = []
     for chapter in story.chapters:
         if not chapter.authors:

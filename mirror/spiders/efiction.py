@@ -28,8 +28,8 @@ from scrapy.http import Response
 
 from mirror import signals, urls
 from mirror.items import REVIEW_SERIES, REVIEW_STORY, AuthorPages, ChallengePages, Page, ReviewPages, SeriesPages, StoryPages
-from mirror.parsing.efiction import (ParseError, StoryUnavailable, detect_gate, index_chapter_numbers, looks_like_efiction,
-                                     parse_and_keep, parse_listing, printable_chapter_numbers)
+from mirror.parsing.efiction import (ParseError, StoryUnavailable, detect_gate, looks_like_efiction, parse_and_keep,
+                                     parse_listing, parse_story_index, printable_chapters)
 from mirror.parsing.challenges import ChallengeUnavailable, parse_challenge_listing, parse_challenge_page
 from mirror.items import TAXONOMY_PARTS, TaxonomyPages
 from mirror.parsing import taxonomy as taxonomy_parsing
@@ -49,6 +49,8 @@ LOGIN_FAILED = "the login failed"
 # story site queued one review or profile request per story until every story page was fetched);
 # the taxonomy last, when every listing page (and so every rating gate) has been seen.
 LISTING_PRIORITY = -3
+# Requests a story may cost beyond one per listed chapter: its index, a gate passed, the printable view.
+CEILING_MARGIN = 3
 TAXONOMY_PRIORITY = -4
 
 
@@ -246,7 +248,7 @@ class EfictionSpider(scrapy.Spider):
             if self.resync:  # a category, character, rating or class not stored: read that part again
                 taxonomy_wanted |= plan.taxonomy_unknown(entry.story)
             capture = StoryPages(site=self.base_url, story_id=entry.story_id,
-                                 listing=page if entry.members_only else None,
+                                 listing=page if entry.members_only else None, listed=entry.story,
                                  date_format=self.date_format, login_problem=self.login_problem)
             gate = entry.gate if self.pass_gates else {}  # the profile may say: do not pass gates
             yield self._story_request(urls.index_url(self.base_url, entry.story_id, gate),
@@ -593,26 +595,30 @@ class EfictionSpider(scrapy.Spider):
         if shown is not None:  # members only, access denied, error: the pipeline records why
             yield capture
             return
-        if chapters is None:  # not from a listing: count the index's chapter list
-            chapters = len(index_chapter_numbers(page, capture.story_id)) or None
+        try:  # read here to route (kept for the pipeline): an index it cannot read costs nothing more
+            index = parse_and_keep(parse_story_index, page, self.base_url, capture.story_id,
+                                   capture.date_format, self.encoding)
+        except (ParseError, StoryUnavailable):
+            yield capture  # the pipeline drops it, naming the field; the breaker counts it
+            return
+        # Only the chapters a page of the story lists are ever asked for: the listing's count is
+        # compared, never followed (a misread count must not become requests to the site).
+        capture.chapter_list = [c.number for c in index.chapters]
+        if chapters is not None and capture.chapter_list and chapters != len(capture.chapter_list):
+            self.crawler.stats.inc_value("mirror/consistency/chapter_count_listing")
         if self.use_printable:
             yield self._story_request(urls.printable_url(self.base_url, capture.story_id, gate),
                                       self.parse_printable, capture, errback=self.printable_failed,
                                       gate=gate, chapters=chapters)
         else:
-            yield from self._next_chapter(capture, gate, list(range(1, (chapters or 1) + 1)))
+            yield from self._chapters(capture, gate, set())
 
     def parse_printable(self, response: Response, capture: StoryPages, gate: dict[str, str],
                         chapters: int | None):
         page = self._record(response, capture, "printable")
-        have = printable_chapter_numbers(page, self.encoding)
-        wanted = set(range(1, (chapters or max(have, default=1)) + 1))
-        missing = sorted(wanted - have)
-        if missing:
-            self.crawler.stats.inc_value("mirror/printable/incomplete")
-            self.logger.info("printable view of story %s lacks chapters %s: fetching them one by one",
-                             capture.story_id, missing)
-        yield from self._next_chapter(capture, gate, missing)
+        have, listed = printable_chapters(page, self.encoding)
+        capture.chapter_list = sorted(set(capture.chapter_list) | listed)
+        yield from self._chapters(capture, gate, have, after_printable=True)
 
     def printable_failed(self, failure):
         """The printable view is missing or broken (some sites switch it off): read chapter by chapter."""
@@ -622,9 +628,30 @@ class EfictionSpider(scrapy.Spider):
         self.crawler.stats.inc_value("mirror/printable/failed")
         self.logger.warning("printable view of story %s failed (%s): fetching its chapters one by one",
                             capture.story_id, failure_reason(failure))
-        yield from self._next_chapter(capture, kwargs["gate"], list(range(1, (kwargs["chapters"] or 1) + 1)))
+        yield from self._chapters(capture, kwargs["gate"], set())
+
+    def _chapters(self, capture: StoryPages, gate: dict[str, str], have: set[int], after_printable: bool = False):
+        """The listed chapters no page gave yet, one by one, within the story's ceiling: the
+        chapters listed plus :data:`CEILING_MARGIN` (index, gate, printable view)."""
+        missing = [n for n in capture.chapter_list if n not in have]
+        capture.ceiling = len(capture.chapter_list) + CEILING_MARGIN
+        if missing and after_printable:
+            self.crawler.stats.inc_value("mirror/printable/incomplete")
+            self.logger.info("printable view of story %s lacks chapters %s: fetching them one by one",
+                             capture.story_id, missing)
+        if not capture.chapter_list:
+            self.crawler.stats.inc_value("mirror/chapters/no_list")
+        yield from self._next_chapter(capture, gate, missing)
 
     def _next_chapter(self, capture: StoryPages, gate: dict[str, str], missing: list[int]):
+        if missing and capture.ceiling is not None and capture.requests >= capture.ceiling:
+            self.crawler.stats.inc_value("mirror/ceiling/hit")
+            self.logger.warning("story %s: %s requests reached its ceiling (%s chapters listed): chapters %s "
+                                "not asked for", capture.story_id, capture.requests, len(capture.chapter_list),
+                                missing)
+            capture.failures.append((urls.story_url(self.base_url, capture.story_id),
+                                     f"request ceiling {capture.ceiling} reached"))
+            missing = []
         if not missing:
             yield capture
             return
