@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mirror.storage import ChapterRow, CrawlRun, SiteRow, Store, StoryRow, json_safe
+from mirror.storage.models import CrawlStory
 
 
 def _count(session: Session, site_pk: int, *where) -> int:
@@ -28,7 +29,21 @@ def _run_summary(run: CrawlRun | None) -> dict[str, Any] | None:
         "restricted": run.stories_restricted, "dropped": run.stories_dropped,
         "failed": stats.get("mirror/stories/failed", 0),
         "failures": [f"{e.get('url')}: {e.get('reason')}" for e in (run.errors or [])][:20],
+        # fields the listing, index and printable view showed differently (mirror/parsing/agreement.py)
+        "disagreements": {key.rsplit("/", 1)[1]: value for key, value in sorted(stats.items())
+                          if key.startswith("mirror/consistency/")},
+        "not_understood": stats.get("mirror/breaker/tripped"),
+        "forced": (run.settings or {}).get("MIRROR_BREAKER_ENABLED") is False,
     }
+
+
+def _disagreeing(session: Session, run_id: int, limit: int = 10) -> list[str]:
+    """Stories of the run whose renderings disagreed, with what each showed (their crawl state)."""
+    rows = session.execute(select(CrawlStory.story_id, CrawlStory.reason).where(
+        CrawlStory.run_id == run_id, CrawlStory.reason.like("%renderings disagree%"))
+        .order_by(CrawlStory.story_id).limit(limit)).all()
+    return [f"story {sid}: " + "; ".join(p for p in reason.split("; ") if "disagree" in p or "kept" in p)
+            for sid, reason in rows]
 
 
 def site_status(store: Store, site: str | None = None) -> list[dict[str, Any]]:
@@ -63,6 +78,8 @@ def site_status(store: Store, site: str | None = None) -> list[dict[str, Any]]:
                 "last_successful_sync": last_ok.finished_at if last_ok else None,
                 "last_run": _run_summary(last_run),
             })
+            if last_run is not None:
+                records[-1]["last_run"]["disagreeing_stories"] = _disagreeing(session, last_run.id)
     return records
 
 
@@ -89,4 +106,11 @@ def write_status(store: Store, stream: TextIO, *, site: str | None = None, as_js
                          f"{run['dropped']} dropped\n")
             for failure in run["failures"]:
                 stream.write(f"    failed: {failure}\n")
+            if run["not_understood"]:
+                stream.write(f"  not understood: {run['not_understood']}\n")
+            if run["disagreements"]:
+                counts = ", ".join(f"{name} {count}" for name, count in run["disagreements"].items())
+                stream.write(f"  renderings disagreed{' (--force)' if run['forced'] else ''}: {counts}\n")
+                for line in run["disagreeing_stories"]:
+                    stream.write(f"    {line}\n")
     return len(records)

@@ -108,6 +108,10 @@ def test_a_misread_chapter_count_never_becomes_requests(tmp_path):
             assert store.get_story(site.base_url, truth.sid).chapter_count == len(truth.chapters)
     finally:
         store.close()
+    status = subprocess.run([sys.executable, "-m", "mirror", "status", "--db", f"sqlite:///{tmp_path / 'forced.sqlite'}"],
+                            capture_output=True, text=True, timeout=60).stdout
+    assert f"renderings disagreed (--force): chapter_count {len(ARCHIVE.public_stories())}" in status, status
+    assert "renderings disagree on chapter_count: index " in status and "listing 174; kept the index's" in status
 
 
 def test_side_blocks_on_every_page_are_nobodys_story(tmp_path):

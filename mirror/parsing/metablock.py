@@ -377,5 +377,7 @@ def _between(region: Region, start: etree._Element, end: etree._Element, own: se
     text = " ".join([first.tail or ""] + [n.text_content() for n in nodes])
     if not clean_value(text):
         return ""
+    if len(nodes) == 1 and not (first.tail or "").strip() and not (nodes[0].tail or "").strip():
+        return inner_html(nodes[0])  # the skin's own element around the summary
     return nodes_html(first.tail, nodes)
 
