@@ -275,6 +275,10 @@ def cmd_probe(args: argparse.Namespace) -> int:
     name = args.name or (Path(args.write).stem if args.write else None) or \
         re.sub(r"[^A-Za-z0-9._-]+", "-", normalise_base(args.url).split("://", 1)[1]).strip("-.")
     text = report.profile_toml(name)
+    if not report.understood:  # the report says why; the profile is shown, not written
+        print("\n# the profile it would write (not written: the site was not understood):\n" + text, end="")
+        print(f"mirror: {report.verdict}" + (f"; {args.write} not written" if args.write else ""), file=sys.stderr)
+        return 1
     if not args.write:
         print("\n# profile (save it as config/sites/NAME.toml, or use --write):\n" + text, end="")
         return 0

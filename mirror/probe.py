@@ -1,12 +1,25 @@
-"""`mirror probe URL`: look at an archive politely, report what it is, write its site profile.
+"""`mirror probe URL`: look at an archive politely, read a few stories whole, report what it is,
+say whether the parser understood it, and write its site profile.
 
 A probe asks for a handful of pages, one at a time: ``robots.txt``, the titles listing
-(``browse.php?type=titles``), ``rss.php``, and for one public story ``viewstory.php?sid=N``,
-its index (``&index=1``) and its printable view.  From them it reports: is it eFiction (and
-version hints), the skin, the encoding actually used, the date format (:func:`infer_date_format`:
-unambiguous dates, RSS ``pubDate`` against the displayed Updated date, published before
-updated), items per page, whether the printable view gives the text, whether
-``viewstory.php?sid=N`` shows the index, which rating gates exist; and a profile (TOML).
+(``browse.php?type=titles``), ``rss.php``, ``viewstory.php?sid=N`` once, and for each of up to
+:data:`MAX_STORIES` public stories (not gated, not members-only, from the first listing page,
+multi-chapter ones first) its index (``&index=1``) and its printable view
+(``action=printable&chapter=all``): at most :data:`MAX_REQUESTS` (10) requests in all (the
+printable view is not asked for again once it gave nothing and the site links it nowhere).
+
+From them it reports: is it eFiction (and version hints), the skin, the encoding actually used,
+the date format (:func:`infer_date_format` on the trimmed displayed dates: unambiguous dates, RSS
+``pubDate`` against the displayed Updated date, published before updated), items per page,
+whether the printable view gives the text (the chapters :func:`printable_chapter_numbers` finds
+against the index's chapter list), whether ``viewstory.php?sid=N`` shows the index, which rating
+gates exist; and for each story read whole, field by field, whether its three renderings (the
+listing block, the index, the printable view: :func:`mirror.parsing.agreement.compare`) agree and
+which fields no rendering showed.  It ends with a verdict (:attr:`ProbeReport.verdict`):
+``understood``, or ``not understood: <reasons>`` when the listing gives no story, a story index
+cannot be parsed, two renderings disagree on a field, a required field (title, authors, chapters,
+and chapter count or word count) cannot be read, or the printable view gives no text although the
+site links it.  And a profile (TOML).
 
 Politeness is the crawl's: it uses a small synchronous client rather than Scrapy (a probe is a
 short conversation where each page decides the next, and Scrapy's reactor runs once per
@@ -34,13 +47,23 @@ from protego import Protego
 
 from mirror import urls
 from mirror.items import Page
-from mirror.parsing.dates import LANGUAGES, DateFormatGuess, infer_date_format
-from mirror.parsing.efiction import (ParseError, detect_gate, index_chapter_numbers, looks_like_efiction,
-                                     page_language, parse_document, parse_listing, printable_chapter_numbers)
+from mirror.items import Story
+from mirror.parsing import agreement
+from mirror.parsing.dates import DEFAULT_FORMAT, LANGUAGES, DateFormatGuess, infer_date_format, trimmed_date
+from mirror.parsing.efiction import (ParseError, StoryUnavailable, detect_gate, index_chapter_numbers,
+                                     looks_like_efiction, page_language, parse_document, parse_kept, parse_listing,
+                                     parse_printable, parse_story_index, printable_chapter_numbers,
+                                     printable_record)
 from mirror.parsing.encoding import header_charset, meta_charset
 from mirror.profiles import to_toml, validate
 
-MAX_REQUESTS = 8  # robots.txt included
+MAX_STORIES = 3  # stories read whole (listing block, index, printable view)
+# robots.txt, the listing, rss.php, viewstory.php?sid=N once, and per story its index and printable view
+MAX_REQUESTS = 4 + 2 * MAX_STORIES
+# The fields the probe wants from some rendering of each story (an empty value is not read).
+READ_FIELDS = ("title", "authors", "summary_html", "rating", "chapter_count", "word_count", "completed",
+               "published", "updated", "chapters")
+REQUIRED_FIELDS = ("title", "authors", "chapters")  # and chapter_count or word_count
 
 
 class ProbeError(ValueError):
@@ -147,6 +170,66 @@ class PoliteClient:
         return self._get(url)
 
 
+Problem = tuple[str, str]  # (what is wrong, where: a page relative to the base URL, or "")
+
+
+@dataclass
+class StoryCheck:
+    """One story read whole: its listing block, its index and its printable view, compared."""
+
+    story_id: int
+    title: str
+    index_url: str  # relative to the base URL, as the verdict names it
+    index_read: bool = False  # the index parsed
+    chapters: list[int] = field(default_factory=list)  # the index's chapter list
+    printable_linked: bool = False  # the index links the printable view
+    printable_chapters: set[int] | None = None  # chapters whose text it gave; None: not asked for
+    renderings: tuple[str, ...] = ()  # the renderings read, in agreement.RENDERINGS order
+    agreeing: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> renderings showing it alike
+    disagreements: list[agreement.Disagreement] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # READ_FIELDS no rendering showed
+    problems: list[Problem] = field(default_factory=list)  # what makes the verdict "not understood"
+
+    @property
+    def printable_gives_text(self) -> bool | None:
+        if self.printable_chapters is None:
+            return None
+        return bool(self.printable_chapters) and set(self.chapters) <= self.printable_chapters
+
+    def lines(self) -> list[str]:
+        head = f"story {self.story_id} {self.title!r} ({self.index_url}): "
+        if self.index_read:
+            head += f"index lists {len(self.chapters)} chapter{'s' if len(self.chapters) != 1 else ''}"
+        else:
+            head += "index not read"
+        if self.printable_chapters is None:
+            head += "; printable view not read"
+        elif self.index_read:
+            head += f"; printable view gives {len(self.printable_chapters & set(self.chapters))} of them"
+        else:
+            head += f"; printable view gives {len(self.printable_chapters)} chapters"
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for name, where in self.agreeing.items():
+            if where:
+                groups.setdefault(where, []).append(name)
+        agree = "; ".join(f"{', '.join(names)} ({', '.join(where)})" for where, names in groups.items())
+        disagree = "; ".join(f"{d.field} ({', '.join(f'{w} {v}' for w, v in d.shown)})" for d in self.disagreements)
+        lines = [head, f"  read: {', '.join(self.renderings) or 'nothing'}",
+                 f"  agree: {agree or 'nothing to compare'}", f"  disagree: {disagree or 'nothing'}",
+                 f"  could not be read: {', '.join(self.unread) or 'nothing'}"]
+        return lines + [f"  problem: {what}" for what, _ in self.problems]
+
+
+def merged_reasons(problems: list[Problem]) -> list[str]:
+    """One reason per distinct problem, naming every page it was seen on."""
+    where: dict[str, list[str]] = {}
+    for what, page in problems:
+        pages = where.setdefault(what, [])
+        if page and page not in pages:
+            pages.append(page)
+    return [f"{what} on {', '.join(pages)}" if pages else what for what, pages in where.items()]
+
+
 @dataclass
 class ProbeReport:
     base_url: str
@@ -168,6 +251,22 @@ class ProbeReport:
     delay: float = 2.0
     requests: list[tuple[str, int | str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    stories: list[StoryCheck] = field(default_factory=list)  # the stories read whole
+    problems: list[Problem] = field(default_factory=list)  # the site's own (the stories' are on them)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the parser did not understand the site (empty: it did)."""
+        return merged_reasons(self.problems + [p for check in self.stories for p in check.problems])
+
+    @property
+    def understood(self) -> bool:
+        return not self.reasons
+
+    @property
+    def verdict(self) -> str:
+        """``understood``, or ``not understood: <reasons>``."""
+        return "understood" if self.understood else "not understood: " + "; ".join(self.reasons)
 
     def profile_values(self, name: str) -> dict[str, Any]:
         fmt = self.date_format.format if self.date_format and self.date_format.format else "auto"
@@ -214,9 +313,12 @@ class ProbeReport:
             + ("; members-only stories listed" if self.members_only_stories else ""),
             f"delay: {self.delay:g} s" + (f" (robots.txt Crawl-delay {self.robots_crawl_delay:g})"
                                           if self.robots_crawl_delay is not None else ""),
-            f"requests: {len(self.requests)}",
+            f"requests: {len(self.requests)} (at most {MAX_REQUESTS})",
         ]
-        return lines + [f"note: {n}" for n in self.notes]
+        lines.append(f"stories read whole: {', '.join(str(c.story_id) for c in self.stories) or 'none'}")
+        for check in self.stories:
+            lines += check.lines()
+        return lines + [f"note: {n}" for n in self.notes] + [f"verdict: {self.verdict}"]
 
 
 # --- pure analysis helpers -------------------------------------------------------------------------
@@ -333,14 +435,23 @@ def _probe(client: PoliteClient, report: ProbeReport, base: str, today: dt.date)
     report.version_hints = version_hints(fetched)
     report.encoding_declared = header_charset(fetched.headers) or meta_charset(fetched.body)
     report.encoding_used = encoding_used(fetched.body)
-    listing = parse_listing(page, base)
+    where = _relative(listing_url, base)
+    try:
+        listing = parse_listing(page, base)
+    except ParseError as exc:
+        report.is_efiction = looks_like_efiction(page)
+        report.problems.append((f"the listing cannot be parsed: {exc.field} ({exc.message})", where))
+        return
     report.is_efiction = bool(listing.entries) or looks_like_efiction(page)
     if not report.is_efiction:
         report.notes.append("no stories and none of eFiction's pages on browse.php?type=titles")
+        report.problems.append(("not an eFiction archive (no stories and none of eFiction's pages)", where))
         return
     report.stories_on_first_page = len(listing.entries)
     report.items_per_page = items_per_page(listing.page_urls)
-    if report.items_per_page is None and listing.entries:
+    if not listing.entries:
+        report.problems.append(("the listing gives no story", where))
+    elif report.items_per_page is None:
         report.notes.append(f"the listing has one page: items per page is at least {len(listing.entries)}")
     gates = []
     for entry in listing.entries:
@@ -362,44 +473,142 @@ def _probe(client: PoliteClient, report: ProbeReport, base: str, today: dt.date)
     samples, ordered, rss_pairs = [], [], []
     for entry in listing.entries:
         story = entry.story
-        shown = [story.published_display, story.updated_display]
+        shown = [trimmed_date(story.published_display), trimmed_date(story.updated_display)]
         samples += [s for s in shown if s]
         if all(shown):
-            ordered.append((story.published_display, story.updated_display))
-        if story.updated_display and entry.story_id in pubdates:
-            rss_pairs.append((story.updated_display, pubdates[entry.story_id]))
+            ordered.append((shown[0], shown[1]))
+        if shown[1] and entry.story_id in pubdates:
+            rss_pairs.append((shown[1], pubdates[entry.story_id]))
     report.date_samples = samples
     report.date_format = infer_date_format(samples, rss_pairs=rss_pairs, ordered_pairs=ordered,
                                            language=report.language, today=today)
+    if not listing.entries:
+        return
+    date_format = report.date_format.format or DEFAULT_FORMAT
+    if date_format != DEFAULT_FORMAT:  # read the listing's dates in the site's format
+        try:
+            listing = parse_listing(page, base, date_format)
+        except ParseError as exc:
+            report.problems.append((f"the listing cannot be parsed: {exc.field} ({exc.message})", where))
+            return
 
     public = [e for e in listing.entries if not e.members_only and not e.gate]
     if not public:
         report.notes.append("no ungated public story on the first listing page: story views not checked")
+        report.problems.append(("no public (ungated, not members-only) story on the first listing page "
+                                "to read whole", where))
         return
-    chosen = max(public, key=lambda e: (e.story.chapter_count or 1, -e.story_id))
-    sid, chapters = chosen.story_id, chosen.story.chapter_count or 1
-    plain = client.get(urls.story_url(base, sid))
-    if plain is not None and plain.status == 200:
-        plain_page = plain.page("chapter")
-        report.viewstory_shows_index = bool(index_chapter_numbers(plain_page, sid)) and \
-            _chapter_text(plain_page) is False
-        if not report.viewstory_shows_index and chapters == 1:
-            report.notes.append(f"story {sid} has one chapter: viewstory.php?sid={sid} may show it in place of "
-                                "an index")
-    index = client.get(urls.index_url(base, sid))
-    if index is not None and index.status == 200:
-        numbers = index_chapter_numbers(index.page("index"), sid)
-        if numbers and len(numbers) != chapters:
-            report.notes.append(f"story {sid}: the listing says {chapters} chapters, the index lists {len(numbers)}")
-    printable = client.get(urls.printable_url(base, sid))
-    if printable is None or printable.status != 200:
-        report.printable_gives_text = False
+    chosen = sorted(public, key=lambda e: (-(e.story.chapter_count or 1), e.story_id))[:MAX_STORIES]
+    ask_printable = True
+    for position, entry in enumerate(chosen):
+        check = _read_story(client, base, entry, date_format, ask_printable=ask_printable,
+                            then=(lambda c: _check_plain_view(client, report, base, c)) if position == 0 else None)
+        report.stories.append(check)
+        if check.printable_chapters == set() and not check.printable_linked:
+            ask_printable = False  # switched off: not asked for again
+        if check.printable_chapters and check.index_read and not set(check.chapters) <= check.printable_chapters:
+            report.notes.append(f"story {check.story_id}: the printable view gives chapters "
+                                f"{sorted(check.printable_chapters)}, the index lists {check.chapters}")
+    read = [c.printable_gives_text for c in report.stories if c.printable_gives_text is not None]
+    report.printable_gives_text = any(read) if read else None
+
+
+def _relative(url: str, base: str) -> str:
+    """``url`` as the verdict names it: relative to the base URL."""
+    return url[len(base):] if url.startswith(base) else url
+
+
+_PRINTABLE_LINK = re.compile(rb"""href\s*=\s*["'][^"']*viewstory\.php\?[^"']*action=printable""", re.IGNORECASE)
+
+
+def _has(story: Story, name: str) -> bool:
+    value = getattr(story, name)
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value != [] and value != {}
+
+
+def _read_story(client: PoliteClient, base: str, entry, date_format: str, *, ask_printable: bool,
+                then=None) -> StoryCheck:
+    """Read one story whole (its index, then its printable view) and compare its renderings;
+    ``then(check)`` runs after the index was read (for the one request more on the first story)."""
+    sid = entry.story_id
+    index_url = urls.index_url(base, sid)
+    check = StoryCheck(sid, entry.title, _relative(index_url, base))
+    story: Story | None = None
+    fetched = client.get(index_url)
+    if fetched is None or fetched.status != 200:
+        why = fetched.status if fetched is not None else client.log[-1][1] if client.log else "?"
+        check.problems.append((f"the story index could not be fetched ({why})", check.index_url))
     else:
+        check.printable_linked = bool(_PRINTABLE_LINK.search(fetched.body))
         try:
-            have = printable_chapter_numbers(printable.page("printable"))
-        except ParseError:
-            have = set()
-        report.printable_gives_text = set(range(1, chapters + 1)) <= have
+            story = parse_story_index(fetched.page("index"), base, sid, date_format)
+        except ParseError as exc:
+            check.problems.append((f"{exc.field} cannot be parsed ({exc.message})", _relative(exc.url, base)))
+        except StoryUnavailable as exc:
+            check.problems.append((f"the story index shows {exc.reason} for a public story",
+                                   _relative(exc.url, base)))
+        else:
+            check.index_read = True
+            check.chapters = [c.number for c in story.chapters]
+    if then is not None:
+        then(check)
+    printed: Story | None = None
+    printable_url = urls.printable_url(base, sid)
+    if ask_printable:
+        fetched = client.get(printable_url)
+        if fetched is not None and fetched.status == 200:
+            page = fetched.page("printable")
+            check.printable_chapters = printable_chapter_numbers(page)
+            try:
+                printed = printable_record(parse_kept(parse_printable, page, None), page, base, sid, date_format)
+            except (ParseError, StoryUnavailable):
+                printed = None
+        elif fetched is not None or (client.log and client.log[-1][0] == printable_url
+                                     and not str(client.log[-1][1]).startswith("not requested")):
+            check.printable_chapters = set()  # an error status or a failed request: no text
+    if check.printable_linked and check.printable_chapters == set():
+        check.problems.append(("the printable view gives no text although the index links it",
+                               _relative(printable_url, base)))
+
+    renderings = {"index": story, "printable": printed, "listing": entry.story}
+    check.renderings = tuple(name for name in agreement.RENDERINGS if renderings.get(name) is not None)
+    check.disagreements = agreement.compare(renderings)
+    differ = {d.field for d in check.disagreements}
+    for name in agreement.FIELDS:
+        if name not in differ:
+            check.agreeing[name] = tuple(w for w in check.renderings if _has(renderings[w], name))
+    if story is not None:
+        listed = agreement.chapter_list_disagreement(story)
+        if listed is not None:
+            check.disagreements.append(listed)
+    for d in check.disagreements:
+        shown = ", ".join(f"{w} {v}" for w, v in d.shown)
+        check.problems.append((f"{d.field} disagrees ({shown})", check.index_url))
+    check.unread = [name for name in READ_FIELDS
+                    if not any(_has(renderings[w], name) for w in check.renderings)]
+    if story is not None:  # (an index that did not parse is the problem already)
+        for name in REQUIRED_FIELDS:
+            if name in check.unread:
+                check.problems.append((f"{name} could not be read", check.index_url))
+        if "chapter_count" in check.unread and "word_count" in check.unread:
+            check.problems.append(("neither chapter_count nor word_count could be read", check.index_url))
+    return check
+
+
+def _check_plain_view(client: PoliteClient, report: ProbeReport, base: str, check: StoryCheck) -> None:
+    """Does ``viewstory.php?sid=N`` show the index (``displayindex``) or chapter 1?"""
+    sid = check.story_id
+    plain = client.get(urls.story_url(base, sid))
+    if plain is None or plain.status != 200:
+        return
+    plain_page = plain.page("chapter")
+    report.viewstory_shows_index = bool(index_chapter_numbers(plain_page, sid)) and \
+        _chapter_text(plain_page) is False
+    if not report.viewstory_shows_index and len(check.chapters) == 1:
+        report.notes.append(f"story {sid} has one chapter: viewstory.php?sid={sid} may show it in place of "
+                            "an index")
 
 
 def _chapter_text(page: Page) -> bool:

@@ -147,3 +147,17 @@ def test_dates_in_the_future_count_against_a_format():
 def test_nothing_readable():
     assert infer_date_format(["yesterday", "last week"]).format is None
     assert infer_date_format([]).format is None
+
+
+@pytest.mark.parametrize("samples, php_format", [
+    (["22/08/11 ·", "| 23/08/11"], "d/m/y"),
+    (["[22/08/11]", "23/08/11,"], "d/m/y"),
+    (["Jul 21 2006 ::", "- Aug 02 2006 -"], "M d Y"),
+    (["(21.07.2006)", "02.08.2006 ·"], "d.m.Y"),
+])
+def test_inference_reads_trimmed_values_and_never_learns_a_separator(samples, php_format):
+    guess = infer_date_format(samples, ordered_pairs=[(samples[0], samples[1])],
+                              rss_pairs=[(samples[1], parse_date(samples[1].strip("·|-:[](), "), php_format))])
+    assert guess.format == php_format, guess
+    assert not any(c in f for f in guess.candidates for c in "·|[](),:-")
+    assert all(f == f.strip() for f in guess.candidates)

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from mirror import __version__
-from mirror.probe import PoliteClient, items_per_page, probe, rss_dates
+from mirror.probe import MAX_REQUESTS, PoliteClient, items_per_page, probe, rss_dates
 from mirror.profiles import load_profile
 from mirror.sample import SampleArchive
 from mirror.sample.archive import ARCHIVE
@@ -29,6 +29,7 @@ def test_probe_gets_the_profile_right(tmp_path, dateformat):
         report = probe(site.base_url, delay=0)
         log = site.request_log()
     assert report.is_efiction and report.skin == "Berrygood"
+    assert report.understood, report.verdict
     assert any("3.5" in hint for hint in report.version_hints)
     assert report.date_format.format == dateformat and report.date_format.certain, report.date_format
     assert report.items_per_page == ARCHIVE.site.items_per_page
@@ -37,7 +38,7 @@ def test_probe_gets_the_profile_right(tmp_path, dateformat):
     assert any(g.startswith("warning") for g in report.rating_gates)
     assert report.encoding_used == "windows-1252" and report.encoding_declared == "cp1252"
     # polite: robots.txt first, a handful of requests, all to the archive
-    assert log[0].path_qs == "/robots.txt" and len(log) <= 8
+    assert log[0].path_qs == "/robots.txt" and len(log) <= MAX_REQUESTS == 10
     assert all(r.path_qs == "/robots.txt" or r.path_qs.startswith("/efiction/") for r in log)
     path = tmp_path / "sites" / "sample.toml"
     path.parent.mkdir()
@@ -66,6 +67,7 @@ def test_probe_obeys_robots_txt_and_its_crawl_delay():
     assert "/efiction/rss.php" not in paths
     assert report.delay == 0.3 and report.robots_crawl_delay == 0.3
     assert report.date_format.format == "d/m/y"  # still inferred, without RSS
+    assert report.understood, report.verdict
 
 
 def _robots(req, text):
@@ -93,6 +95,7 @@ def test_not_efiction():
                            if req.path != "/robots.txt" else None)
         report = probe(site.base_url, delay=0)
     assert not report.is_efiction
+    assert not report.understood and report.verdict.startswith("not understood: not an eFiction archive")
 
 
 def test_client_stays_on_the_site_and_within_budget():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mirror.probe import probe
+from mirror.probe import MAX_REQUESTS, probe
 from mirror.profiles import load_profile
 from mirror.sample import SampleArchive
 from mirror.sample.archive import ARCHIVE
@@ -20,6 +20,7 @@ def test_probe_gets_each_variant_right(tmp_path, name):
         report = probe(site.base_url, delay=0)
         log = site.request_log()
     assert report.is_efiction and report.skin == variant.skin_name
+    assert report.understood, report.verdict
     dateformat = variant.dateformat or ARCHIVE.site.dateformat
     assert report.date_format.format == dateformat and report.date_format.certain, report.date_format
     assert report.language == variant.language
@@ -28,7 +29,7 @@ def test_probe_gets_each_variant_right(tmp_path, name):
     assert report.printable_gives_text is variant.printable
     assert report.viewstory_shows_index is variant.displayindex
     assert report.items_per_page == ARCHIVE.site.items_per_page
-    assert log[0].path_qs == "/robots.txt" and len(log) <= 8
+    assert log[0].path_qs == "/robots.txt" and len(log) <= MAX_REQUESTS == 10
     assert all(r.path_qs == "/robots.txt" or r.path_qs.startswith(variant.base_path) for r in log)
     path = tmp_path / "sites" / f"{name}.toml"
     path.parent.mkdir()

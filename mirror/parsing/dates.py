@@ -20,6 +20,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from mirror.parsing.labels import clean_value
+
 # The formats eFiction 3.x's admin menu (Settings -> Display -> dateformat) offers, in its order.
 ADMIN_FORMATS: tuple[str, ...] = ("m/d/y", "m/d/Y", "d/m/Y", "d/m/y", "d M Y", "d.m.y", "Y.m.d",
                                   "m.d.Y", "d-m-y", "m-d-y", "M d Y", "M d, Y", "F d Y", "F d, Y")
@@ -336,20 +338,40 @@ def _ranked(names: Iterable[str]) -> list[str]:
     return sorted(dict.fromkeys(names), key=lambda n: (order.get(n, len(order)), n))
 
 
+def trimmed_date(text: str | None) -> str:
+    """A displayed date without the separators and brackets a skin put around it (``22/08/11 ·``,
+    ``| 23/08/11``, ``[Jul 21 2006]``, ``21.07.2006,``): what inference reads."""
+    return clean_value(text) if text else ""
+
+
+def _separator_at_an_end(php_format: str) -> bool:
+    """A format that would write a separator (``·``, ``|``, ``::``, ``-``, a bracket, a comma) or
+    a space first or last: never the site's date format, however the samples were cut."""
+    units = _unescape_shorthands(php_format)
+    if not units:
+        return True
+    return any(unit.lstrip("\\") == "" or unit[-1] in _SEPARATORS for unit in (units[0], units[-1]))
+
+
+_SEPARATORS = set("·•|¦:;,~-–—[](){}") | {" ", "\t"}
+
+
 def infer_date_format(samples: Iterable[str], *,
                       rss_pairs: Iterable[tuple[str, dt.date]] = (),
                       ordered_pairs: Iterable[tuple[str, str]] = (),
                       language: str | None = None, today: dt.date | None = None) -> DateFormatGuess:
     """The PHP date() format a site writes its dates in.
 
-    ``samples``: dates as displayed (Published and Updated of a listing page).
+    ``samples``: dates as displayed (Published and Updated of a listing page); each is read
+    trimmed (:func:`trimmed_date`: ``22/08/11 ·`` is ``22/08/11``), and no format that would
+    write a separator, bracket or comma first or last is ever a candidate.
     ``rss_pairs``: (displayed date, the date from the RSS ``pubDate`` of the same story): the
     format must read the one as the other (give or take a day, for time zones).
     ``ordered_pairs``: (published, updated) as displayed: a story is never updated before it was
     published.  ``today``: dates after it (give or take a day) count against a format."""
-    samples = [s.strip() for s in samples if s and s.strip()]
-    rss_pairs = [(s.strip(), d) for s, d in rss_pairs if s and s.strip()]
-    ordered_pairs = [(a.strip(), b.strip()) for a, b in ordered_pairs if a and b]
+    samples = [t for s in samples if (t := trimmed_date(s))]
+    rss_pairs = [(t, d) for s, d in rss_pairs if (t := trimmed_date(s))]
+    ordered_pairs = [(ta, tb) for a, b in ordered_pairs if (ta := trimmed_date(a)) and (tb := trimmed_date(b))]
     everything = list(dict.fromkeys(samples + [s for s, _ in rss_pairs]
                                     + [s for pair in ordered_pairs for s in pair]))
     if not everything:
@@ -359,6 +381,7 @@ def infer_date_format(samples: Iterable[str], *,
         candidates.update(_canonical(f, everything) for f in _shape_candidates(sample, language))
     menu = {_canonical(f, everything) for f in ADMIN_FORMATS}  # j/n/y when the site does not pad
     candidates.update(menu)
+    candidates = {f for f in candidates if not _separator_at_an_end(f)}
     readable = [f for f in _ranked(candidates)
                 if all(try_parse(s, f, language) is not None for s in everything)]
     evidence: list[str] = []
