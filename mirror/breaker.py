@@ -12,7 +12,10 @@ list).  The crawl stops (close reason ``not_understood``, exit code 1) when
 * ``MIRROR_BREAKER_IN_A_ROW`` (5) stories in a row are not understood, at any time,
 
 with one line naming the fields that could not be read or disagreed and on which page, and
-pointing to ``mirror probe URL``.  ``mirror crawl --force`` (``MIRROR_BREAKER_ENABLED=0``)
+pointing to ``mirror probe URL``.  Until the first ``MIRROR_BREAKER_FIRST`` stories are judged
+(stored, dropped or failed) the spider asks for no other story: it holds the rest of the first
+listing page back and asks for them on ``site_understood`` (or when it would otherwise go idle),
+so an unreadable skin costs robots.txt, one listing page and about five stories' pages.  ``mirror crawl --force`` (``MIRROR_BREAKER_ENABLED=0``)
 switches it off; the run record's settings say so.  Stats: ``mirror/breaker/not_understood``,
 ``mirror/breaker/tripped`` (the line), ``mirror/breaker/forced``.
 """
@@ -25,6 +28,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
+from mirror import signals as mirror_signals
 from mirror.items import Story, StoryPages
 
 logger = logging.getLogger(__name__)
@@ -53,12 +57,13 @@ class SiteBreaker:
                       settings.getint("MIRROR_BREAKER_IN_A_ROW"))
         crawler.signals.connect(breaker.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(breaker.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(breaker.story_failed, signal=mirror_signals.story_failed)
         return breaker
 
     def item_scraped(self, item, spider):
         if isinstance(item, Story):
-            self._outcome(spider, f"{', '.join(item.disagreements)} disagree on {item.url}"
-                          if item.disagreements else None)
+            shown = next((w for w in item.warnings if w.startswith("renderings disagree")), "")
+            self._outcome(spider, f"{item.url}: {shown}" if item.disagreements else None)
 
     def item_dropped(self, item, exception, spider, response=None):
         """A page that could not be read, or a story without what every story has; a story the
@@ -66,12 +71,25 @@ class SiteBreaker:
         reason = getattr(exception, "reason", None)
         if isinstance(item, (Story, StoryPages)) and reason in NOT_UNDERSTOOD_DROPS:
             self._outcome(spider, str(exception).removeprefix(f"{reason}: "))
+        elif isinstance(item, (Story, StoryPages)):
+            self._judged()
+
+    def story_failed(self, story_id, reason):
+        """Pages that could not be fetched: no evidence either way, but the story is done."""
+        self._judged()
+
+    def _judged(self) -> None:
+        self.seen += 1
+        if self.seen == self.first and not self.tripped:
+            # the first stories are judged: the spider may ask for the ones it held back
+            self.crawler.signals.send_catch_log(mirror_signals.site_understood)
 
     def _outcome(self, spider, problem: str | None) -> None:
-        self.seen += 1
         if problem is None:
             self.row = 0
+            self._judged()
             return
+        self.seen += 1
         self.crawler.stats.inc_value("mirror/breaker/not_understood")
         self.row += 1
         self.bad_in_first += self.seen <= self.first
@@ -82,6 +100,8 @@ class SiteBreaker:
             self._trip(spider, f"{self.bad_in_first} of the first {self.seen} stories")
         elif self.row >= self.in_a_row:
             self._trip(spider, f"{self.row} stories in a row")
+        elif self.seen == self.first:
+            self.crawler.signals.send_catch_log(mirror_signals.site_understood)
 
     def _trip(self, spider, how: str) -> None:
         self.tripped = True

@@ -6,3 +6,6 @@ stories_discovered = object()
 story_failed = object()
 # counts: {story_id: (read_count, review_count)} — listed stories a re-sync found unchanged
 stories_unchanged = object()
+# (no arguments) — the breaker judged the first stories of the crawl and the site is understood:
+# the stories the spider held back until then may be asked for (mirror/breaker.py)
+site_understood = object()

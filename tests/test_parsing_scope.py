@@ -4,6 +4,7 @@ styles, table cells, unlabelled and run-on values, titles in headings, gates by 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from mirror.parsing.agreement import compare, settle
 from mirror.parsing.efiction import detect_gate, parse_listing, parse_story_index
@@ -117,3 +118,23 @@ def test_renderings_compared_and_the_chapter_list_wins():
     found = settle(story, {"listing": listed})
     assert story.chapter_count == 2 and story.read_count == 9  # the list shown twice; a missing field filled
     assert "chapter list" in str(found[-1])
+
+
+def test_author_profiles_with_icons_or_bold_labels_instead_of_span_labels():
+    from mirror.parsing.authors import parse_author_page
+    from tests.parsing_helpers import fixture_bytes, request_url
+
+    stock = fixture_bytes("viewuser_uid2.html")
+    icons = stock
+    for name in (b"Penname", b"Real name", b"Member Since", b"Membership status", b"Bio"):
+        icons = re.sub(rb'<span class="label">' + name + rb':?\s*</span>',
+                       b'<img src="skins/x/images/' + name.replace(b" ", b"") + b'.gif" alt="' + name + b'">', icons)
+    bold = re.sub(rb'<span class="label">([^<]*)</span>', rb"<b>\1</b>", stock)
+    url = request_url("viewuser_uid2.html")
+    expected = parse_author_page(raw_page(stock, url=url), BASE)
+    for body in (icons, bold):
+        assert body != stock
+        profile = parse_author_page(raw_page(body, url=url), BASE)
+        assert (profile.pen_name, profile.real_name, profile.member_since, profile.status, profile.story_ids) == (
+            expected.pen_name, expected.real_name, expected.member_since, expected.status, expected.story_ids)
+        assert profile.bio_html == expected.bio_html and expected.pen_name == "DreamsofSpike"

@@ -20,8 +20,9 @@ from lxml import etree
 
 from mirror import urls
 from mirror.items import AuthorPages, AuthorProfile, Page, Series
+from mirror.parsing import labels, scope
 from mirror.parsing.dates import DateFormatError, parse_date
-from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _query, _title_link_target,
+from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _query,
                                      parse_document, parse_kept, shows_fatal_error)
 
 PENNAME_LABELS = {"penname", "pen name", "autorenname", "benutzername"}
@@ -37,7 +38,29 @@ class AuthorUnavailable(StoryUnavailable):
 
 
 def _label(el: etree._Element) -> str:
-    return " ".join(el.text_content().split()).rstrip(":").strip().lower()
+    text = el.get("alt") or el.get("title") or "" if el.tag == "img" else el.text_content()
+    return " ".join(text.split()).rstrip(":").strip().lower()
+
+
+_PROFILE_LABELS = PENNAME_LABELS | REALNAME_LABELS | SINCE_LABELS | STATUS_LABELS | BIO_LABELS
+
+
+def _profile_labels(bio: etree._Element) -> list[etree._Element]:
+    """The profile's labels in any style a skin writes them: ``span.label``, bold, a table cell,
+    or an icon whose ``alt`` names the field (``<img alt="Penname"> DreamsofSpike``).  Inside the
+    bio itself only eFiction's ``span.label`` counts (a member's own bold "Fandoms:" is bio)."""
+    found, in_bio = [], False
+    for el in bio.iter():
+        if el.tag == "img":
+            is_one = _label(el) in _PROFILE_LABELS and not in_bio
+        elif "label" in (el.get("class") or "").split() and el.tag != "div":
+            is_one = True
+        else:
+            is_one = not in_bio and labels.is_label(el)
+        if is_one:
+            found.append(el)
+            in_bio = in_bio or _label(el) in BIO_LABELS
+    return found
 
 
 def _html_between(start: etree._Element, stop: etree._Element | None) -> str:
@@ -63,10 +86,10 @@ def parse_author_page(page: Page, base_url: str, date_format: str = "d/m/y",
     doc = parse_document(page, encoding)
     if shows_fatal_error(doc):
         raise AuthorUnavailable(page.url, "fatal", f"profile shows an error: {FATAL_ERROR_TEXT}")
-    bio = next(iter(doc.xpath("//*[@id='bio']")), None)
+    bio = next(iter(doc.xpath("//*[@id='bio']") or doc.xpath("//*[@id='profile']")), None)
     if bio is None:
         raise ParseError(page.url, "bio", "no #bio profile block")
-    labels = [el for el in bio.iter("span") if "label" in (el.get("class") or "").split()]
+    labels = _profile_labels(bio)
     profile = AuthorProfile(site=base_url, author_id=uid, url=urls.author_url(base_url, uid), pen_name="")
     for index, label in enumerate(labels):
         name = _label(label)
@@ -99,14 +122,8 @@ def parse_author_page(page: Page, base_url: str, date_format: str = "d/m/y",
             holder = link.getparent()
             match = re.search(r"\[(\d+)\]", (link.tail or "") + (holder.text_content() if holder is not None else ""))
             setattr(profile, attribute, int(match.group(1)) if match else None)
-    for block in doc.xpath("//div[contains(concat(' ', normalize-space(@class), ' '), ' listbox ')]"):
-        title = next(iter(block.xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' title ')]")), None)
-        for link in (title.iter("a") if title is not None else ()):
-            target = _title_link_target(link.get("href", "").replace("&amp;", "&"))
-            if target is not None:
-                if target[0] not in profile.story_ids:
-                    profile.story_ids.append(target[0])
-                break
+    # the stories of the profile's first panel: story blocks, never a side block's story
+    profile.story_ids = [listed.story_id for listed in scope.listing_blocks(doc)]
     return profile
 
 

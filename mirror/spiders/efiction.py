@@ -23,7 +23,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider
+from scrapy import signals as scrapy_signals
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Response
 
 from mirror import signals, urls
@@ -104,6 +105,9 @@ class EfictionSpider(scrapy.Spider):
         self.taxonomy_parts: set[str] = set()  # parts requested in this run
         self.taxonomy_urls: set[str] = set()  # taxonomy pages requested in this run
         self.gated_story: dict[int, int] = {}  # rid -> a listed story behind its warning gate
+        self.probation = 0  # stories asked for before the breaker's verdict (0: no probation)
+        self.admitted = 0  # story index requests made so far
+        self.held: list[scrapy.Request] = []  # story requests waiting for the breaker's verdict
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -125,6 +129,11 @@ class EfictionSpider(scrapy.Spider):
         spider.fetch_taxonomy = settings.getbool("MIRROR_TAXONOMY", True)
         spider.profile = profile
         spider.pass_gates = profile.pass_age_gates if profile else True
+        # on probation until the breaker judged the first stories: no other story is asked for
+        spider.probation = (settings.getint("MIRROR_BREAKER_FIRST")
+                            if settings.getbool("MIRROR_BREAKER_ENABLED") else 0)
+        crawler.signals.connect(spider.release_held, signal=signals.site_understood)
+        crawler.signals.connect(spider.spider_idle, signal=scrapy_signals.spider_idle)
         # Kept on the spider only: never in settings, stats, logs or the database.
         spider._credentials = credentials(spider.base_url, profile)
         return spider
@@ -179,6 +188,10 @@ class EfictionSpider(scrapy.Spider):
     # --- discovery ---
 
     def parse_listing(self, response: Response, first: bool = False) -> Iterator[scrapy.Request]:
+        for request in self._listing_requests(response, first):
+            yield from self._admit(request)
+
+    def _listing_requests(self, response: Response, first: bool) -> Iterator[scrapy.Request]:
         self.crawler.stats.inc_value("mirror/requests/listing")
         page = to_page(response, "listing")
         if self.date_format == "auto":  # the profile says "auto", or there is none: infer it
@@ -286,6 +299,32 @@ class EfictionSpider(scrapy.Spider):
         for url in pages:  # after the work of the stories already found (see LISTING_PRIORITY)
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
                                  priority=LISTING_PRIORITY)
+
+    def _admit(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
+        """What a listing page asks for, or held back while the crawl is on probation: until the
+        breaker has judged the first stories (mirror/breaker.py) only those stories' pages are
+        asked for; the other stories, series, reviews, profiles, challenges, the taxonomy and the
+        next listing pages wait for its verdict."""
+        story = request.callback == self.parse_index
+        if self.probation and (not story or self.admitted >= self.probation):
+            self.held.append(request)
+            self.crawler.stats.inc_value("mirror/breaker/held")
+            return
+        self.admitted += story
+        yield request
+
+    def release_held(self) -> None:
+        """The first stories were understood: ask for the ones held back."""
+        self.probation = 0
+        held, self.held = self.held, []
+        for request in held:
+            self.crawler.engine.crawl(request)
+
+    def spider_idle(self) -> None:
+        tripped = self.crawler.stats.get_value("mirror/breaker/tripped")
+        if self.held and not tripped:  # nothing else to do: no verdict is coming
+            self.release_held()
+            raise DontCloseSpider
 
     def _retries(self, story_ids: set[int]) -> Iterator[scrapy.Request]:
         """Stories the last run could not finish, fetched by id wherever the listing has them now
