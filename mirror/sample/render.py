@@ -390,6 +390,17 @@ class Renderer:
     def skinny(self, inner: str) -> str:
         return '<div id="skinny">\r\n' + inner + "</div>\r\n" + _SKINNY_END
 
+    def begin_request(self, php_self: str, get: dict[str, str]) -> None:
+        """Called by the server before it renders a page (``PHP_SELF`` and ``$_GET``); a skin whose
+        blocks depend on the page (the skin changer, a "random" story) keeps them; stock: nothing."""
+
+    # Template hooks: skins (mirror/sample/skins/) replace these; the values here are the stock page.
+    _PRINT_HEAD = _PRINT_HEAD
+
+    def story_extras(self, story: Story, viewer: Viewer | None = None, printable: bool = False) -> dict[str, object]:
+        """More template variables for a story (e.g. one per class type); stock templates use none."""
+        return {}
+
     # ------------------------------------------------------------- fragments
 
     def penname(self, uid: int) -> str:
@@ -534,10 +545,11 @@ class Renderer:
 
 """)
 
-    def story_block(self, story: Story, count: int, viewer: Viewer) -> str:
+    def story_block(self, story: Story, count: int, viewer: Viewer, template: str | None = None) -> str:
+        """listings.tpl's storyblock (or another block ``template``) filled for ``story``."""
         reviews, numreviews = self.reviews_links(story)
         return _fill(
-            self._STORYBLOCK,
+            self._STORYBLOCK if template is None else template,
             oddeven="odd" if count % 2 else "even",
             title=self.title_link(story, viewer),
             author=self.author_links(story),
@@ -561,6 +573,7 @@ class Renderer:
             reportthis=f'[<a href="contact.php?action=report&amp;url=viewstory.php?sid={story.sid}">Report This</a>]',
             published=fmt_date(story.published_at, self.site.dateformat),
             updated=fmt_date(story.updated_at, self.site.dateformat),
+            **self.story_extras(story, viewer),
         )
 
     def pagelinks(self, url: str, total: int, offset: int, linkstyle: int = 0, linkrange: int = 5) -> str:
@@ -595,10 +608,12 @@ class Renderer:
             pages += f" <a href='{url}offset={offset + ipp}' id='plnext'>[Next]</a>"
         return f'<div id="pagelinks">{pages}</div>'
 
+    _STORIES_HEADER = '<div class="sectionheader">Stories</div>\r\n'
+
     def listing(self, stories: Sequence[Story], offset: int, viewer: Viewer, pagelink: str) -> str:
         """listings.tpl with the 'Stories' header, one page of blocks and the page links."""
         page = stories[offset: offset + self.ipp]
-        out = '<div class="sectionheader">Stories</div>\r\n'
+        out = self._STORIES_HEADER
         out += "".join(self.story_block(s, i, viewer) for i, s in enumerate(page))
         links = self.pagelinks(pagelink, len(stories), offset)
         return out + (links + "\r\n" if links else "\r\n")
@@ -721,7 +736,7 @@ class Renderer:
         meta = self.meta_description(story) if story else None
         if printable:
             t = page_title if page_title is not None else f"{self.site.sitename} :: {self.site.slogan}"
-            head = _fill(_PRINT_HEAD, title=t,
+            head = _fill(self._PRINT_HEAD, title=t,
                          meta=f"<meta name='description' content='{meta}'>" if meta is not None else "")
             return head + self.skinny(body)
         return self.frame(self.skinny(body), viewer, title=page_title, meta=meta)
@@ -745,6 +760,11 @@ class Renderer:
 \t<div class='noteinfo'>{storynotes}</div>
 </div>
 """)
+
+    _NOTES_VIEW = ("<div class='notes'><div class='title'><span class='label'>Author's Chapter Notes:</span></div>"
+                   "<div class='noteinfo'>{notes}</div></div>\r\n")
+    _ENDNOTES_VIEW = ("<div class='notes'><div class='title'><span class='label'>Chapter End Notes:</span></div>"
+                      "<div class='noteinfo'>{endnotes}</div></div>\r\n")
 
     _REVIEWFORM = _crlf("""<form method="POST" id="reviewform" enctype="multipart/form-data" action="reviews.php?action=add&amp;type=ST&amp;item={sid}&amp;next={next}">
 <div style="width: 350px; margin: 0 auto; text-align: left;"><label for="reviewer">Name:</label> <INPUT name="reviewer" id="reviewer" size="30" maxlength="200"><br /><label for="review">Review:</label><br />
@@ -814,11 +834,9 @@ class Renderer:
         if chap and chap.inorder == 1 and story.story_notes:
             storynotes = _fill(self._STORYNOTES_VIEW, storynotes=format_story(story.story_notes))
         if chap and chap.notes:
-            notes = ("<div class='notes'><div class='title'><span class='label'>Author's Chapter Notes:</span></div>"
-                     f"<div class='noteinfo'>{format_story(chap.notes)}</div></div>\r\n")
+            notes = _fill(self._NOTES_VIEW, notes=format_story(chap.notes))
         if chap and chap.end_notes:
-            endnotes = ("<div class='notes'><div class='title'><span class='label'>Chapter End Notes:</span></div>"
-                        f"<div class='noteinfo'>{format_story(chap.end_notes)}</div></div>\r\n")
+            endnotes = _fill(self._ENDNOTES_VIEW, endnotes=format_story(chap.end_notes))
         text = format_story(chap.source) if chap else ""
         reviews, numreviews = self.reviews_links(story)
         inner = _fill(
@@ -841,6 +859,7 @@ class Renderer:
             jumpmenu2=jumpmenu2,
             roundrobin=rr,
             reviewform=_fill(self._REVIEWFORM, sid=sid, next=nextchapter, chapid=chapid),
+            **self.chapter_extras(story, chap, viewer),
         )
         return self.frame(self.skinny(inner), viewer, title=self.story_page_title(story),
                           meta=self.meta_description(story))
@@ -868,21 +887,37 @@ class Renderer:
 </div>
 """)
 
+    _INDEX_CHAPTER = ("      <p><b>{chapternumber}. {title} </b>by {author} [{reviews} - {numreviews}] {ratingpics} "
+                      "({wordcount} words)<br />\r\n\t{chapternotes}</p>\r\n")
+    _INDEX_STORYNOTES = ("<div class='notes'><div class='title'><span class='label'>Story Notes:</span></div>"
+                         "<div class='noteinfo'>{storynotes}</div></div>\r\n")
+
+    def chapter_extras(self, story: Story, chapter: Chapter | None, viewer: Viewer | None = None) -> dict[str, object]:
+        """More template variables for a chapter page or a line of the story index; stock: none."""
+        return {}
+
+    def index_chapter_line(self, story: Story, c: Chapter) -> str:
+        """storyindex.tpl's storyindexblock for one chapter."""
+        url = f"reviews.php?type=ST&amp;item={story.sid}&amp;chapid={c.chapid}"
+        return _fill(
+            self._INDEX_CHAPTER,
+            chapternumber=c.inorder,
+            title=f'<a href="viewstory.php?sid={story.sid}&amp;chapter={c.inorder}">{c.title}</a>',
+            author=self.user_link(c.uid, quote=chr(39)),
+            reviews=f'<a href="{url}">Reviews</a>',
+            numreviews=f'<a href="{url}">{c.review_count}</a>',
+            ratingpics=self.ratingpics(c.score),
+            wordcount=c.wordcount,
+            chapternotes=format_story(c.notes),
+            **self.chapter_extras(story, c),
+        )
+
     def index_page(self, story: Story, textsize: int, viewer: Viewer) -> str:
         sid = story.sid
-        lines = ""
-        for c in story.chapters:
-            url = f"reviews.php?type=ST&amp;item={sid}&amp;chapid={c.chapid}"
-            lines += (
-                f'      <p><b>{c.inorder}. <a href="viewstory.php?sid={sid}&amp;chapter={c.inorder}">{c.title}</a> </b>'
-                f"by {self.user_link(c.uid, quote=chr(39))} "
-                f'[<a href="{url}">Reviews</a> - <a href="{url}">{c.review_count}</a>] {self.ratingpics(c.score)} '
-                f"({c.wordcount} words)<br />\r\n\t{format_story(c.notes)}</p>\r\n"
-            )
+        lines = "".join(self.index_chapter_line(story, c) for c in story.chapters)
         storynotes = ""
         if story.story_notes:
-            storynotes = ("<div class='notes'><div class='title'><span class='label'>Story Notes:</span></div>"
-                          f"<div class='noteinfo'>{format_story(story.story_notes)}</div></div>\r\n")
+            storynotes = _fill(self._INDEX_STORYNOTES, storynotes=format_story(story.story_notes))
         reviews, numreviews = self.reviews_links(story)
         inner = _fill(
             self._STORYINDEX,
@@ -911,6 +946,7 @@ class Renderer:
             chapterlines=lines,
             roundrobin=(f'[<a href="stories.php?action=newchapter&amp;sid={sid}">Contribute to Round Robin</a>]'
                         if story.round_robin else ""),
+            **self.story_extras(story, viewer),
         )
         return self.frame(self.skinny(inner), viewer, title=self.story_page_title(story),
                           meta=self.meta_description(story))
@@ -926,6 +962,28 @@ class Renderer:
 <span class="label"> Published: </span>{published} <span class="label">Updated:</span> {updated} </div>
 </div>
 """)
+
+    _PRINT_STORYNOTES = _INDEX_STORYNOTES
+    _PRINT_INDEXLINE = "      <p><b>{chapternumber}.</b> {title} by {author}</p>\r\n"
+    _PRINT_CHAPTERTITLE = "<div class='chaptertitle'>{chaptertitle} by {chapterauthor}</div>\r\n"
+    _PRINT_NOTES = ("<div class='notes'><div class='title'><span class='label'>Author's Notes:</div>"
+                    "<div class='noteinfo'>{notes}</div></div>\r\n")
+    _PRINT_CHAPTERTEXT = "<div class='chapter'>{chaptertext}</div>\r\n"
+    _PRINT_ENDNOTES = ("<div class='notes'><div class='title'><span class='label'>End Notes:</div>"
+                       "<div class='noteinfo'>{endnotes}</div></div>\r\n")
+    _PRINT_TOPLINK = "<div class='toplink'>{back2top}</div>\r\n"
+    _PRINT_TAIL = '<div id="copyright">{copyright}</div>\r\n<div id="archivedat">{archivedat}</div>'
+
+    def print_chapter_block(self, c: Chapter, anchor: bool) -> str:
+        """printstory.tpl's chapterblock (with its notes and endnotes blocks)."""
+        name = f"<a name='{c.inorder}'></a>{c.title}" if anchor else c.title
+        b = _fill(self._PRINT_CHAPTERTITLE, chaptertitle=name, chapterauthor=self.penname(c.uid))
+        if c.notes:
+            b += _fill(self._PRINT_NOTES, notes=format_story(c.notes))
+        b += _fill(self._PRINT_CHAPTERTEXT, chaptertext=format_story(c.source))
+        if c.end_notes:
+            b += _fill(self._PRINT_ENDNOTES, endnotes=format_story(c.end_notes))
+        return b + _fill(self._PRINT_TOPLINK, back2top="<a href='#1'>Back to index</a>" if anchor else "")
 
     def printable_page(self, story: Story, chapter: int | None, viewer: Viewer) -> str:
         """viewstory.php?action=printable (printstory.tpl): no <body>, whole story when chapter is None."""
@@ -947,33 +1005,21 @@ class Renderer:
             count=story.read_count,
             published=fmt_date(story.published_at, self.site.dateformat),
             updated=fmt_date(story.updated_at, self.site.dateformat),
+            **self.story_extras(story, viewer, printable=True),
         )
-        storynotes = ("<div class='notes'><div class='title'><span class='label'>Story Notes:</span></div>"
-                      f"<div class='noteinfo'>{format_story(story.story_notes)}</div></div>\r\n")
+        storynotes = _fill(self._PRINT_STORYNOTES, storynotes=format_story(story.story_notes))
         archivedat = (f'This story archived at <a href="{self.site_url}/viewstory.php?sid={sid}">'
                       f"{self.site_url}/viewstory.php?sid={sid}</a>")
         copyright_ = _PRINT_COPYRIGHT
-
-        def chapter_block(c: Chapter, anchor: bool) -> str:
-            name = f"<a name='{c.inorder}'></a>{c.title}" if anchor else c.title
-            b = f"<div class='chaptertitle'>{name} by {self.penname(c.uid)}</div>\r\n"
-            if c.notes:
-                b += ("<div class='notes'><div class='title'><span class='label'>Author's Notes:</div>"
-                      f"<div class='noteinfo'>{format_story(c.notes)}</div></div>\r\n")
-            b += f"<div class='chapter'>{format_story(c.source)}</div>\r\n"
-            if c.end_notes:
-                b += ("<div class='notes'><div class='title'><span class='label'>End Notes:</div>"
-                      f"<div class='noteinfo'>{format_story(c.end_notes)}</div></div>\r\n")
-            b += f"<div class='toplink'>{'<a href=' + chr(39) + '#1' + chr(39) + '>Back to index</a>' if anchor else ''}</div>\r\n"
-            return b
 
         if chapter is None:
             if story.story_notes:
                 out += storynotes
             for c in story.chapters:
-                out += f"      <p><b>{c.inorder}.</b> <a href='#{c.inorder}'>{c.title}</a> by {self.penname(c.uid)}</p>\r\n"
+                out += _fill(self._PRINT_INDEXLINE, chapternumber=c.inorder,
+                             title=f"<a href='#{c.inorder}'>{c.title}</a>", author=self.penname(c.uid))
             for c in story.chapters:
-                out += chapter_block(c, anchor=True)
+                out += self.print_chapter_block(c, anchor=True)
         else:
             c = story.chapter(chapter)
             if c is None:
@@ -982,9 +1028,9 @@ class Renderer:
             else:
                 if c.inorder == 1 and story.story_notes:
                     out += storynotes
-                out += chapter_block(c, anchor=False)
-        out += f'<div id="copyright">{copyright_}</div>\r\n<div id="archivedat">{archivedat}</div>'
-        head = _fill(_PRINT_HEAD, title=self.story_page_title(story),
+                out += self.print_chapter_block(c, anchor=False)
+        out += _fill(self._PRINT_TAIL, copyright=copyright_, archivedat=archivedat)
+        head = _fill(self._PRINT_HEAD, title=self.story_page_title(story),
                      meta=f"<meta name='description' content='{self.meta_description(story)}'>")
         return head + out
 
@@ -1008,6 +1054,13 @@ class Renderer:
 </div>
 \t<div id="tabs">
 """)
+
+    _PANELTAB = "<span {class}>{link}\n{count}</span>\r\n"
+    _TABS_END = "<div class='cleaner' style='clear: both;'>&nbsp;</div>\r\n\t</div>\r\n"
+
+    def user_story_block(self, story: Story, count: int, viewer: Viewer) -> str:
+        """A story block of an author's page (user.tpl includes listings.tpl: the same block)."""
+        return self.story_block(story, count, viewer)
 
     def viewuser_page(self, uid: int, action: str, sort: str | None, offset: int, viewer: Viewer) -> str:
         author = self.a.author(uid)
@@ -1038,14 +1091,14 @@ class Renderer:
             ("favlist", f"{pen}'s Favorites", 0),
         ]
         for name, label, n in tabs:
-            active = "id='active'" if name == action else ""
-            count = f"  [{n}]" if n is not None else " "
-            inner += (f'<span {active}><a href="viewuser.php?action={name}&amp;uid={uid}">{label}</a>\n'
-                      f"{count}</span>\r\n")
-        inner += "<div class='cleaner' style='clear: both;'>&nbsp;</div>\r\n\t</div>\r\n"
+            inner += _fill(self._PANELTAB, **{"class": "id='active'" if name == action else ""},
+                           link=f'<a href="viewuser.php?action={name}&amp;uid={uid}">{label}</a>',
+                           count=f"  [{n}]" if n is not None else " ")
+        inner += self._TABS_END
         if action == "storiesby" and stories:
             inner += f"\r\n\r\n<div class='sectionheader'>Stories by {pen}</div>\r\n"
-            inner += "".join(self.story_block(s, i, viewer) for i, s in enumerate(stories[offset: offset + self.ipp]))
+            inner += "".join(self.user_story_block(s, i, viewer)
+                             for i, s in enumerate(stories[offset: offset + self.ipp]))
             sortpart = "" if sort is None else ("&amp;sort=alpha" if sort == "alpha" else "&amp;sort=update")
             links = self.pagelinks(f"viewuser.php?action=storiesby&amp;uid={uid}{sortpart}&amp;", len(stories), offset)
             inner += (links + "\r\n") if links else "\r\n"
@@ -1191,6 +1244,19 @@ class Renderer:
                     classes.append(c)
         return cats, chars, classes
 
+    _SERIESBLOCK = _crlf("""<div class="listbox {oddeven}">
+<div class="title">{title} by {author} [{reviews} - {numreviews}]</div>
+<div class="content"><span class="label">Summary: </span>{summary}<br />
+<span class="label">Parent Series:</span> {parentseries}<br />
+<span class="label">Categories:</span> {category}<br />
+ <span class="label">Characters: </span>{characters}<br />
+<span class="label">Stories:</span> {numstories}<br />
+<span class="label">Open:</span> {open}  {reportthis}
+</div>
+</div>
+
+""")
+
     def series_block(self, series: Series, count: int) -> str:
         cats, chars, _ = self._series_story_union(series)
         catl = ", ".join(f"<a href='browse.php?type=categories&amp;catid={c}'>{self.a.categories[c].name}</a>"
@@ -1198,18 +1264,15 @@ class Renderer:
         charl = ", ".join(f"<a href='browse.php?type=characters&amp;charid={c}'>{self.a.characters[c].name}</a>"
                           for c in chars) or "None"
         url = f"reviews.php?type=SE&amp;item={series.seriesid}"
-        return _crlf(
-            f'<div class="listbox {"odd" if count % 2 else "even"}">\n'
-            f'<div class="title"><a href="viewseries.php?seriesid={series.seriesid}">{series.title}</a> by '
-            f'{self.user_link(series.uid)} [<a href="{url}">Reviews</a> - <a href="{url}">{series.review_count}</a>]</div>\n'
-            f'<div class="content"><span class="label">Summary: </span>{series.summary}<br />\n'
-            f'<span class="label">Parent Series:</span> {self.parent_link(series)}<br />\n'
-            f'<span class="label">Categories:</span> {catl}<br />\n'
-            f' <span class="label">Characters: </span>{charl}<br />\n'
-            f'<span class="label">Stories:</span> {len(series.sids)}<br />\n'
-            f'<span class="label">Open:</span> {"Yes" if series.open else "No"}  '
-            f'[<a href="contact.php?action=report&amp;url=viewseries.php?seriesid={series.seriesid}">Report This</a>]\n'
-            f"</div>\n</div>\n\n"
+        return _fill(
+            self._SERIESBLOCK, oddeven="odd" if count % 2 else "even",
+            title=f'<a href="viewseries.php?seriesid={series.seriesid}">{series.title}</a>',
+            author=self.user_link(series.uid), reviews=f'<a href="{url}">Reviews</a>',
+            numreviews=f'<a href="{url}">{series.review_count}</a>', summary=series.summary,
+            parentseries=self.parent_link(series), category=catl, characters=charl, numstories=len(series.sids),
+            open="Yes" if series.open else "No",
+            reportthis=f'[<a href="contact.php?action=report&amp;url=viewseries.php?seriesid={series.seriesid}">'
+                       "Report This</a>]",
         )
 
     def parent_link(self, series: Series) -> str:

@@ -62,7 +62,8 @@ from .render import (
     not_found_page,
     php_empty,
 )
-from .variants import VARIANTS, AltRenderer, SiteVariant, encode, finish_page
+from .skins import renderer_class
+from .variants import SKINS, VARIANTS, SiteVariant, encode, finish_page
 
 __all__ = ["Request", "RequestRecord", "Response", "SampleArchive", "Session", "main"]
 
@@ -192,7 +193,8 @@ class SampleArchive:
     ``cache_bytes``: budget of the rendered-page cache (0 disables it).
     ``variant``: serve the archive as a customised site does (another skin, German labels, a
     date format, UTF-8, the index first, no printable view, a sub-path with absolute https
-    links: :class:`~mirror.sample.variants.SiteVariant`); default: the stock install.
+    links: :class:`~mirror.sample.variants.SiteVariant`; ``SKINS`` there for more skins, whose
+    renderers :func:`mirror.sample.skins.renderer_class` gives); default: the stock install.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, items_per_page: int | None = None,
@@ -231,8 +233,7 @@ class SampleArchive:
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()  # wakes up handlers sleeping on a Response.delay
-        renderer = AltRenderer if self.variant.skin == "alt" else Renderer
-        self.renderer = renderer(self.archive, items_per_page=self.items_per_page)
+        self.renderer: Renderer = renderer_class(self.variant.skin)(self.archive, items_per_page=self.items_per_page)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -357,6 +358,7 @@ class SampleArchive:
         session = self._get_session(req)
         if script != "rss.php":
             self._apply_header_php(req, session)
+        self.renderer.begin_request(self.prefix + script, req.get)  # PHP_SELF, $_GET (a skin's blocks)
         resp = self._cached_page(script, req, session, handler)
         resp.headers[:0] = [
             ("X-Powered-By", "PHP/5.6.40"),
@@ -771,12 +773,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--generate", type=int, metavar="N", default=None,
                    help="serve a generated archive of N stories instead of the sample")
     p.add_argument("--seed", type=int, default=0, help="seed of --generate (default 0)")
-    p.add_argument("--variant", choices=sorted(VARIANTS), default=None,
-                   help="serve a customised site (mirror/sample/variants.py) instead of the stock one")
+    p.add_argument("--variant", choices=sorted(VARIANTS) + sorted(SKINS), default=None,
+                   help="serve a customised site or another skin (VARIANTS and SKINS of mirror/sample/variants.py) "
+                        "instead of the stock one")
     args = p.parse_args(argv)
     archive = Archive.generated(args.generate, seed=args.seed) if args.generate else None
     site = SampleArchive(args.host, args.port, items_per_page=args.items_per_page, robots=not args.no_robots,
-                         archive=archive, variant=VARIANTS[args.variant] if args.variant else None)
+                         archive=archive, variant={**VARIANTS, **SKINS}[args.variant] if args.variant else None)
     site.start()
     print(site.base_url, flush=True)
     try:

@@ -26,6 +26,22 @@ skin that :class:`~mirror.sample.server.SampleArchive` serves by default:
 
 Variants are parameters of the renderer (another template set for the skin) plus a small
 post-processing of each rendered page (:func:`finish_page`); the stock rendering is unchanged.
+
+:data:`SKINS` are more skins, each a variant of its own (the renderers are in
+:mod:`mirror.sample.skins`): ``default_tpls``, the stock skins ``epiphany``, ``ezfiction`` and
+``sommerbrise`` of eFiction 3.5 from their real templates, and the made-up ``sidebars``,
+``bold-mixed``, ``unlabelled`` and ``table``.  :data:`SKIN_OMITS` says which fields a skin
+does not show at all (field names of :mod:`mirror.items`; ``author.*`` for the profile);
+:data:`PAGE_OMITS` which fields one of its page types does not show though others do:
+
+* ``epiphany``: its profile.tpl shows the pen name, the member-since date and the bio with
+  icons, no real name and no membership status;
+* ``bold-mixed``: the story blocks of its author pages (its user.tpl has a storyblock of its
+  own) leave out ``{classifications}``, so they have no ``span.label`` line at all: the
+  classes and challenges are on its listings, story index and printable view.
+
+Every other field is shown by every skin somewhere the crawler reads (listing, story index,
+chapter page, printable view).
 """
 
 from __future__ import annotations
@@ -35,13 +51,13 @@ from dataclasses import dataclass
 
 from .render import Renderer, Viewer, _crlf
 
-__all__ = ["SiteVariant", "AltRenderer", "finish_page", "VARIANTS"]
+__all__ = ["SiteVariant", "AltRenderer", "finish_page", "VARIANTS", "SKINS", "SKIN_OMITS", "PAGE_OMITS"]
 
 
 @dataclass(frozen=True)
 class SiteVariant:
     name: str = "stock"
-    skin: str = "default"  # "default" (Berrygood) or "alt" (Zwielicht: tables, <strong> labels)
+    skin: str = "default"  # "default" (Berrygood), "alt" (Zwielicht: tables, <strong> labels) or a SKINS name
     language: str = "en"  # "en" or "de"
     dateformat: str | None = None  # None: the archive's own (d/m/y)
     charset: str = "iso-8859-1"  # or "utf-8"
@@ -52,7 +68,13 @@ class SiteVariant:
 
     @property
     def skin_name(self) -> str:
-        return "Zwielicht" if self.skin == "alt" else "Berrygood"
+        return _SKIN_NAMES.get(self.skin, "Berrygood")
+
+
+# SiteVariant.skin -> the skin's directory (skins/NAME/, what the stylesheet link names)
+_SKIN_NAMES = {"alt": "Zwielicht", "default_tpls": "default_tpls", "epiphany": "Epiphany", "ezfiction": "E-zfiction",
+               "sommerbrise": "Sommerbrise", "sidebars": "Sidebars", "bold-mixed": "Boldface",
+               "unlabelled": "Plainsong", "table": "Tabular"}
 
 
 # The variants the crawl and probe tests run on (each alone, and one with everything).
@@ -66,6 +88,20 @@ VARIANTS = {
     "everything": SiteVariant("everything", skin="alt", language="de", dateformat="M d Y", charset="utf-8",
                               displayindex=True, printable=False, base_path="/archiv/fanfiction/",
                               public_scheme="https"),
+}
+
+
+# More skins (mirror/sample/skins/): each served alone, the stock install otherwise.
+SKINS = {name: SiteVariant(name, skin=name) for name in (
+    "default_tpls", "epiphany", "ezfiction", "sommerbrise", "sidebars", "bold-mixed", "unlabelled", "table")}
+
+# skin -> the fields it shows nowhere (see the module docstring)
+SKIN_OMITS: dict[str, frozenset[str]] = {name: frozenset() for name in SKINS}
+SKIN_OMITS["epiphany"] = frozenset({"author.real_name", "author.status"})
+
+# (skin, page type) -> the fields that page type does not show (shown on other page types)
+PAGE_OMITS: dict[tuple[str, str], frozenset[str]] = {
+    ("bold-mixed", "viewuser"): frozenset({"classes", "challenges"}),
 }
 
 
