@@ -51,7 +51,7 @@ def _profile_labels(bio: etree._Element) -> list[etree._Element]:
     bio itself only eFiction's ``span.label`` counts (a member's own bold "Fandoms:" is bio)."""
     found, in_bio = [], False
     for el in bio.iter():
-        if el.tag == "img":
+        if el.tag == "img" or el.tag in ("th", "dt"):
             is_one = _label(el) in _PROFILE_LABELS and not in_bio
         elif "label" in (el.get("class") or "").split() and el.tag != "div":
             is_one = True
@@ -63,8 +63,79 @@ def _profile_labels(bio: etree._Element) -> list[etree._Element]:
     return found
 
 
-def _html_between(start: etree._Element, stop: etree._Element | None) -> str:
-    """The HTML after ``start`` (its tail and following siblings) up to ``stop``."""
+def _value_html(label: etree._Element, following: etree._Element | None) -> str:
+    """A label's value: what follows it, or the next table cell or definition."""
+    cell = label.getnext()
+    if label.tag in ("th", "td", "dt") and not (label.tail or "").strip() and cell is not None \
+            and cell.tag in ("td", "dd"):
+        return _html_between(cell, None, inner=True)
+    return _html_between(label, following)
+
+
+def _since(profile: AuthorProfile, value: str, date_format: str) -> None:
+    profile.member_since_display = value
+    try:
+        profile.member_since = parse_date(value, date_format)
+    except DateFormatError as exc:
+        profile.warnings.append(f"member since: {value!r} not in format {date_format!r} ({exc})")
+
+
+def _read_labels(profile: AuthorProfile, found: list[etree._Element], date_format: str) -> None:
+    for index, label in enumerate(found):
+        name = _label(label)
+        following = next((el for el in found[index + 1:] if el.getparent() is label.getparent()), None)
+        html = _value_html(label, following)
+        value = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+        if name in PENNAME_LABELS:  # "DreamsofSpike  [<a ...>Contact</a>]": the text before the links
+            profile.pen_name = re.split(r"\s*\[", value)[0].strip()
+        elif name in REALNAME_LABELS:
+            profile.real_name = value
+        elif name in SINCE_LABELS:
+            _since(profile, value, date_format)
+        elif name in STATUS_LABELS:
+            profile.status = value
+        elif name in BIO_LABELS:
+            profile.bio_html = html
+        elif name:
+            profile.fields[" ".join(label.text_content().split()).rstrip(":").strip()] = html
+
+
+_CLASSED = {"penname": "pen_name", "realname": "real_name", "membersince": "member_since",
+            "status": "status", "bio": "bio_html", "biocontent": "bio_html"}
+
+
+def _read_unlabelled(profile: AuthorProfile, bio: etree._Element, date_format: str) -> None:
+    """A skin that shows the fields without labels: elements named by their class
+    (``div.realname``, ``div.membersince`` "Member since 19/11/05 · Member", ``div.bio``), the
+    pen name in the profile's heading."""
+    for el in bio.iter():
+        field_name = next((_CLASSED[c] for c in labels.classes(el) if c in _CLASSED), None) \
+            if isinstance(el.tag, str) else None
+        if field_name is None or getattr(profile, field_name if field_name != "member_since" else
+                                         "member_since_display"):
+            continue
+        text = " ".join(el.text_content().split())
+        if field_name == "member_since":
+            parts = [labels.clean_value(p) for p in labels.SEPARATOR_SPLIT.split(text)]
+            _since(profile, re.sub(r"^(member since|mitglied seit)\s*", "", parts[0], flags=re.I), date_format)
+            profile.status = profile.status or (parts[1] if len(parts) > 1 else None)
+        elif field_name == "bio_html":
+            profile.bio_html = _html_between(el, None, inner=True)
+        else:
+            setattr(profile, field_name, re.split(r"\s*\[", text)[0].strip())
+    heading = next(bio.iter("h1", "h2", "h3", "h4"), None)
+    if not profile.pen_name and heading is not None:
+        profile.pen_name = " ".join(heading.text_content().split())
+
+
+def _html_between(start: etree._Element, stop: etree._Element | None, inner: bool = False) -> str:
+    """The HTML after ``start`` (its tail and following siblings) up to ``stop``; ``inner``: the
+    content of ``start`` itself."""
+    if inner:
+        parts = [start.text or ""] + [lxml.html.tostring(c, encoding="unicode", method="html", with_tail=True)
+                                      for c in start]
+        html = "".join(parts).strip()
+        return re.sub(r"(\s*<br\s*/?>\s*)+$", "", re.sub(r"^(\s*<br\s*/?>\s*)+", "", html)).strip()
     parts = [start.tail or ""]
     for sibling in start.itersiblings():
         if stop is not None and sibling is stop:
@@ -89,30 +160,9 @@ def parse_author_page(page: Page, base_url: str, date_format: str = "d/m/y",
     bio = next(iter(doc.xpath("//*[@id='bio']") or doc.xpath("//*[@id='profile']")), None)
     if bio is None:
         raise ParseError(page.url, "bio", "no #bio profile block")
-    labels = _profile_labels(bio)
     profile = AuthorProfile(site=base_url, author_id=uid, url=urls.author_url(base_url, uid), pen_name="")
-    for index, label in enumerate(labels):
-        name = _label(label)
-        following = next((el for el in labels[index + 1:] if el.getparent() is label.getparent()), None)
-        html = _html_between(label, following)
-        value = " ".join(re.sub(r"<[^>]+>", " ", html).split())
-        if name in PENNAME_LABELS:
-            # "DreamsofSpike  [<a ...>Contact</a>]": the text before the links
-            profile.pen_name = re.sub(r"\s*\[\s*$", "", " ".join((label.tail or "").split()))
-        elif name in REALNAME_LABELS:
-            profile.real_name = value
-        elif name in SINCE_LABELS:
-            profile.member_since_display = value
-            try:
-                profile.member_since = parse_date(value, date_format)
-            except DateFormatError as exc:
-                profile.warnings.append(f"member since: {value!r} not in format {date_format!r} ({exc})")
-        elif name in STATUS_LABELS:
-            profile.status = value
-        elif name in BIO_LABELS:
-            profile.bio_html = html
-        elif name:
-            profile.fields[" ".join(label.text_content().split()).rstrip(":").strip()] = html
+    _read_labels(profile, _profile_labels(bio), date_format)
+    _read_unlabelled(profile, bio, date_format)
     if not profile.pen_name:
         raise AuthorUnavailable(page.url, "missing", f"no such member {uid} (the site shows an empty profile)")
     for link in doc.xpath("//*[@id='tabs']//a"):

@@ -218,12 +218,26 @@ def _review_count(root: etree._Element, sid: int) -> int | None:
 
 
 def _notes_html(div: etree._Element) -> str:
+    """A notes box's content, without its title: eFiction's ``noteinfo``; else what follows the
+    box's own label or heading ("Story Notes:", ``<h4>``, a ``<th>``/``<dt>`` with the text in
+    the next cell)."""
     info = div.xpath(".//*[contains(concat(' ', @class, ' '), ' noteinfo ')]")
     if info:
         return inner_html(info[0])
     clone = lxml.html.fromstring(lxml.html.tostring(div))
     for title in clone.xpath(".//*[contains(concat(' ', @class, ' '), ' title ')]"):
         title.drop_tree()
+    # the first element holding text: the box's title when it names the notes
+    first = next((el for el in clone.iter() if el is not clone and isinstance(el.tag, str)
+                  and (el.text or "").strip()), None)
+    is_title = first is not None and (labels.is_label(first) or (
+        first.tag in _HEADINGS and label_key(_text(first)) in _NOT_METADATA))
+    if is_title and first.tag in ("th", "dt", "td"):  # the notes are in the next cell
+        cell = next((el for el in first.itersiblings() if el.tag in ("td", "dd")), None) or next(
+            iter(first.xpath("following::td[1] | following::dd[1]")), None)
+        return inner_html(cell)
+    if is_title and not (clone.text or "").strip():
+        first.drop_tree()
     return inner_html(clone)
 
 
@@ -336,13 +350,39 @@ def _story_record(page: Page, doc: etree._Element, base: str, sid: int, date_for
         authors = _authors((a for a in block.iter("a") if a not in in_chapters), base)
     if not authors:
         raise ParseError(page.url, "authors", "no viewuser.php?uid= link for the author")
-    notes = [n for n in doc.xpath(f"//div[{_has_class('notes')}]") if not region.excludes(n)]
+    notes = [n for n in doc.xpath(f"//*[{_has_class('notes')}]") if not region.excludes(n)]
     story = Story(site=base, story_id=sid, url=urls.story_url(base, sid), title=title,
                   authors=authors, review_count=_review_count(region, sid),
                   story_notes_html=_notes_html(notes[0]) if notes else "",
                   extra=meta.extra, **meta.fields)
     story.warnings = meta.warnings
     return story
+
+
+def _line_tokens(followers: list[metablock.Token], sid: int) -> list[metablock.Token]:
+    """A chapter line's tokens after its link: to the line's end (a ``<br>``, or a block once
+    the line holds text), never into the next chapter's line."""
+    line: list[metablock.Token] = []
+    for follower in followers:
+        if follower.kind in ("br", "break"):
+            if line and follower.kind == "br" or any(t.kind == "text" and t.text.strip() for t in line):
+                break
+            continue
+        if follower.kind == "link" and _query(follower.href)[1].get("chapter", "").isdigit() \
+                and _query(follower.href)[1].get("sid") == str(sid):
+            break
+        line.append(follower)
+    return line
+
+
+def _row_after(link: etree._Element | None) -> list[metablock.Token]:
+    """A chapter line that is a table row: the row's tokens after the link (its cells)."""
+    row = next((a for a in link.iterancestors("tr")), None) if link is not None else None
+    if row is None or sum(1 for a in row.iter("a") if _query(a.get("href", ""))[1].get("chapter")) > 1:
+        return []  # not a row of its own (a layout table holding the whole list)
+    stream = metablock.tokens(row, [])
+    at = next((i for i, t in enumerate(stream) if t.el is link), len(stream))
+    return [t for t in stream[at + 1:] if t.kind not in ("br", "break")]
 
 
 def _index_chapters(region: scope.Region, base: str, sid: int) -> list[Chapter]:
@@ -356,16 +396,7 @@ def _index_chapters(region: scope.Region, base: str, sid: int) -> list[Chapter]:
                 and query.get("chapter", "").isdigit()):
             continue
         number = int(query["chapter"])
-        line: list[metablock.Token] = []
-        for follower in stream[position + 1:]:
-            if follower.kind in ("br", "break"):
-                if line and follower.kind == "br" or any(t.kind == "text" and t.text.strip() for t in line):
-                    break
-                continue
-            if follower.kind == "link" and _query(follower.href)[1].get("chapter", "").isdigit() \
-                    and _query(follower.href)[1].get("sid") == str(sid):
-                break
-            line.append(follower)
+        line = _row_after(token.el) or _line_tokens(stream[position + 1:], sid)
         chapid = None
         for t in line:
             if t.kind == "link":
@@ -450,7 +481,9 @@ def parse_printable(page: Page, encoding: str | None = None) -> PrintableStory:
     gate = detect_gate(page, doc)
     if gate is not None:
         raise StoryUnavailable(page.url, gate.kind, f"printable view shows {gate.kind}: {gate.text}")
-    xpath = (f"//div[{_has_class('chaptertitle')} or {_has_class('chapter')} or {_has_class('notes')}]")
+    # any element: skins write the chapter titles in headings and the notes in blockquotes
+    xpath = (f"//*[{_has_class('chaptertitle')} or {_has_class('chapter')} or {_has_class('notes')}"
+             f" or {_has_class('endnotes')}]")
     story_notes = ""
     chapters: dict[int, ChapterText] = {}
     current: ChapterText | None = None
@@ -458,6 +491,8 @@ def parse_printable(page: Page, encoding: str | None = None) -> PrintableStory:
     header = _header_html(next((d for d in divs if "chaptertitle" in _classes(d) or "chapter" in _classes(d)), None))
     for div in divs:
         classes = _classes(div)
+        if div.xpath(f"ancestor::*[{_has_class('chapter')}]"):
+            continue  # the story's own markup inside a chapter's text
         if "chaptertitle" in classes:
             anchor = div.xpath(".//a[@name]")
             name = anchor[0].get("name", "") if anchor else ""
@@ -467,10 +502,10 @@ def parse_printable(page: Page, encoding: str | None = None) -> PrintableStory:
             title = _before_by(_text(div))
             current = ChapterText(number, title, "", source_url=page.url)
             chapters[number] = current
-        elif "notes" in classes:
+        elif "notes" in classes or "endnotes" in classes:
             if current is None:
                 story_notes = story_notes or _notes_html(div)
-            elif current.has_text:
+            elif current.has_text or "endnotes" in classes:
                 current.end_notes_html = _notes_html(div)
             else:
                 current.notes_html = _notes_html(div)
@@ -515,7 +550,7 @@ def parse_chapter_page(page: Page, number: int, encoding: str | None = None) -> 
         title = re.sub(r"^\s*\d+\.\s*", "", _text(option))
     chapter = ChapterText(number, title, inner_html(holder), source_url=page.url, has_text=True)
     story_notes = ""
-    for div in doc.xpath(f"//div[{_has_class('notes')}]"):
+    for div in doc.xpath(f"//*[{_has_class('notes')}]"):
         before = div in story_div.itersiblings(preceding=True) or bool(
             div.xpath("following::div[@id='story']"))
         label = _text(next(iter(div.xpath(".//*[contains(@class, 'label')] | .//b | .//strong")), None))

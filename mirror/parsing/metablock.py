@@ -325,7 +325,8 @@ def _ends_summary(el: etree._Element) -> bool:
 def _labelled_summary(label: etree._Element) -> str:
     first_text, nodes = label.tail or "", []
     for sibling in label.itersiblings():
-        if _ends_summary(sibling):
+        if _ends_summary(sibling) or isinstance(sibling.tag, str) and any(
+                _ends_summary(el) for el in sibling.iterdescendants()):
             break
         if not nodes and not first_text.strip() and _is_ribbon(sibling):
             first_text += sibling.tail or ""  # the site's featured marker, not the summary
@@ -343,9 +344,16 @@ def _labelled_summary(label: etree._Element) -> str:
 _SUMMARY_WORDS = re.compile(r"\b(summary|synopsis|blurb|storysummary)\b", re.IGNORECASE)
 
 
+_LEADING_RIBBON = re.compile(r"^\s*<img\b[^>]*(?:blueribbon|redribbon)[^>]*>\s*", re.IGNORECASE)
+
+
 def summary_html(region: Region, title_line: etree._Element | None = None, own_links=()) -> str:
-    """The summary: after its label; else the skin's own summary element; else what stands
-    between the title line and the first label."""
+    """The summary (without the featured ribbon eFiction puts before it): after its label; else
+    the skin's own summary element; else what stands between the title line and the first label."""
+    return _LEADING_RIBBON.sub("", _summary_html(region, title_line, own_links))
+
+
+def _summary_html(region: Region, title_line: etree._Element | None, own_links) -> str:
     labels = [el for el in region.iter() if is_label(el)]
     for label in labels:
         if label_key(label_name(label)) == "summary":
