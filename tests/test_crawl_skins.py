@@ -64,6 +64,6 @@ def test_series_and_author_profiles(skin_mirror):
     assert authors <= set(profiles)
     for uid in authors:
         truth, profile = ARCHIVE.author(uid), profiles[uid]
-        assert profile.pen_name == truth.penname, uid
+        assert profile.pen_name == truth.penname and profile.member_since == truth.member_since, uid  # read
         if "author.real_name" not in omits:
             assert profile.real_name == truth.realname, uid

@@ -37,7 +37,18 @@ class AuthorUnavailable(StoryUnavailable):
     """The site has no such member (an empty profile) or sent an error page."""
 
 
+# Font Awesome icons a skin shows instead of labels (Epiphany's profile.tpl: fa-user, fa-calendar)
+ICON_CLASSES = {"fa-user": "penname", "fa-calendar": "member since"}
+
+
+def _icon(el: etree._Element) -> str | None:
+    return next((ICON_CLASSES[c] for c in labels.classes(el) if c in ICON_CLASSES), None) \
+        if el.tag in ("i", "span") and not (el.text or "").strip() else None
+
+
 def _label(el: etree._Element) -> str:
+    if _icon(el):
+        return _icon(el)
     text = el.get("alt") or el.get("title") or "" if el.tag == "img" else el.text_content()
     return " ".join(text.split()).rstrip(":").strip().lower()
 
@@ -51,7 +62,7 @@ def _profile_labels(bio: etree._Element) -> list[etree._Element]:
     bio itself only eFiction's ``span.label`` counts (a member's own bold "Fandoms:" is bio)."""
     found, in_bio = [], False
     for el in bio.iter():
-        if el.tag == "img" or el.tag in ("th", "dt"):
+        if el.tag == "img" or el.tag in ("th", "dt") or _icon(el):
             is_one = _label(el) in _PROFILE_LABELS and not in_bio
         elif "label" in (el.get("class") or "").split() and el.tag != "div":
             is_one = True
@@ -85,7 +96,8 @@ def _read_labels(profile: AuthorProfile, found: list[etree._Element], date_forma
         name = _label(label)
         following = next((el for el in found[index + 1:] if el.getparent() is label.getparent()), None)
         html = _value_html(label, following)
-        value = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+        line = re.split(r"<br\s*/?>", html, maxsplit=1)[0]  # one line: the bio alone runs on
+        value = " ".join(re.sub(r"<[^>]+>", " ", line).split())
         if name in PENNAME_LABELS:  # "DreamsofSpike  [<a ...>Contact</a>]": the text before the links
             profile.pen_name = re.split(r"\s*\[", value)[0].strip()
         elif name in REALNAME_LABELS:
@@ -173,7 +185,7 @@ def parse_author_page(page: Page, base_url: str, date_format: str = "d/m/y",
             match = re.search(r"\[(\d+)\]", (link.tail or "") + (holder.text_content() if holder is not None else ""))
             setattr(profile, attribute, int(match.group(1)) if match else None)
     # the stories of the profile's first panel: story blocks, never a side block's story
-    profile.story_ids = [listed.story_id for listed in scope.listing_blocks(doc)]
+    profile.story_ids = [listed.story_id for listed in scope.listing_blocks(doc) if scope.shows_metadata(listed.region)]
     return profile
 
 

@@ -233,8 +233,9 @@ def _notes_html(div: etree._Element) -> str:
     is_title = first is not None and (labels.is_label(first) or (
         first.tag in _HEADINGS and label_key(_text(first)) in _NOT_METADATA))
     if is_title and first.tag in ("th", "dt", "td"):  # the notes are in the next cell
-        cell = next((el for el in first.itersiblings() if el.tag in ("td", "dd")), None) or next(
-            iter(first.xpath("following::td[1] | following::dd[1]")), None)
+        cell = next((el for el in first.itersiblings() if el.tag in ("td", "dd")), None)
+        if cell is None:
+            cell = next(iter(first.xpath("following::td[1] | following::dd[1]")), None)
         return inner_html(cell)
     if is_title and not (clone.text or "").strip():
         first.drop_tree()
@@ -350,10 +351,9 @@ def _story_record(page: Page, doc: etree._Element, base: str, sid: int, date_for
         authors = _authors((a for a in block.iter("a") if a not in in_chapters), base)
     if not authors:
         raise ParseError(page.url, "authors", "no viewuser.php?uid= link for the author")
-    notes = [n for n in doc.xpath(f"//*[{_has_class('notes')}]") if not region.excludes(n)]
     story = Story(site=base, story_id=sid, url=urls.story_url(base, sid), title=title,
                   authors=authors, review_count=_review_count(region, sid),
-                  story_notes_html=_notes_html(notes[0]) if notes else "",
+                  story_notes_html=_story_notes(doc, region),
                   extra=meta.extra, **meta.fields)
     story.warnings = meta.warnings
     return story
@@ -383,6 +383,16 @@ def _row_after(link: etree._Element | None) -> list[metablock.Token]:
     stream = metablock.tokens(row, [])
     at = next((i for i, t in enumerate(stream) if t.el is link), len(stream))
     return [t for t in stream[at + 1:] if t.kind not in ("br", "break")]
+
+
+def _story_notes(doc: etree._Element, region: scope.Region) -> str:
+    """The story notes: eFiction's notes box, else the value after a "Story Notes:" label."""
+    notes = [n for n in doc.xpath(f"//*[{_has_class('notes')}]") if not region.excludes(n)]
+    if notes:
+        return _notes_html(notes[0])
+    label = next((el for el in region.iter() if labels.is_label(el)
+                  and label_key(labels.label_name(el)) == "story_notes"), None)
+    return metablock.labelled_value_html(label) if label is not None else ""
 
 
 def _index_chapters(region: scope.Region, base: str, sid: int) -> list[Chapter]:
@@ -586,20 +596,13 @@ def parse_listing(page: Page, base: str, date_format: str = "d/m/y",
     (:func:`mirror.parsing.scope.listing_blocks`), and the listing's other pages."""
     doc = parse_document(page, encoding)
     entries = [_listing_entry(listed, page.url, base, date_format) for listed in scope.listing_blocks(doc)
-               if _shows_metadata(listed.region)]
+               if scope.shows_metadata(listed.region)]
     page_urls = []
     for link in doc.xpath("//div[@id='pagelinks']//a[contains(@href, 'offset=')]"):
         url = urls.clean(urls.absolute(page.url, link.get("href", "")))
         if url not in page_urls:
             page_urls.append(url)
     return Listing(entries, page_urls)
-
-
-def _shows_metadata(region: scope.Region) -> bool:
-    """A story block, not a bare link (a gate's "Continue", a chapter page's title): it shows a
-    known label or a category link."""
-    return bool(_meta_labels(region)) or any(
-        _query(a.get("href", ""))[1].get("catid") for a in region.iter("a"))
 
 
 def _listing_entry(listed: scope.ListedStory, url: str, base: str, date_format: str) -> ListingEntry:

@@ -322,6 +322,17 @@ def _ends_summary(el: etree._Element) -> bool:
     return is_label(el) and ("label" in (el.get("class") or "") or label_key(label_name(el)) is not None)
 
 
+def labelled_value_html(label: etree._Element) -> str:
+    """The HTML value after a label (a summary, story notes): its tail and following siblings up
+    to the next label, or the next cell; a label wrapped alone in ``<i>``/``<span>`` counts as
+    its wrapper."""
+    while (label.getparent() is not None and label.getparent().tag in ("i", "em", "span", "font", "u", "b", "strong")
+           and len(label.getparent()) == 1 and not (label.getparent().text or "").strip()
+           and not (label.tail or "").strip()):
+        label = label.getparent()
+    return _labelled_summary(label)
+
+
 def _labelled_summary(label: etree._Element) -> str:
     first_text, nodes = label.tail or "", []
     for sibling in label.itersiblings():
@@ -357,7 +368,7 @@ def _summary_html(region: Region, title_line: etree._Element | None, own_links) 
     labels = [el for el in region.iter() if is_label(el)]
     for label in labels:
         if label_key(label_name(label)) == "summary":
-            return _labelled_summary(label)
+            return labelled_value_html(label)
     for el in region.iter():
         if isinstance(el.tag, str) and _SUMMARY_WORDS.search(f"{el.get('class') or ''} {el.get('id') or ''}") \
                 and not is_label(el):

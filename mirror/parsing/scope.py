@@ -38,6 +38,8 @@ FURNITURE_WORDS = {
     "news", "menu", "submenu", "menulist", "submenulist", "navigation", "nav", "navbar", "footer",
     "header", "banner", "copyright", "login", "loginblock", "skinchange", "skin", "online",
     "poll", "shoutbox", "countdown", "linktous", "widget", "blocktitle", "blockcontent",
+    # the story blocks' own classes (blocks/featured, recent, random)
+    "featuredstory", "recentstory", "randomstory",
 }
 FURNITURE_TAGS = {"aside", "nav", "header", "footer"}
 _CONTAINER_TAGS = {"div", "td", "table", "tr", "tbody", "aside", "nav", "section", "header", "footer",
@@ -177,6 +179,18 @@ def _shows_dates(block: etree._Element) -> bool:
     """A story block is whole once it holds its Published or Updated line (a page showing one
     story must not take the rest of the page as that story's)."""
     return any(is_label(el) and label_key(label_name(el)) in ("published", "updated") for el in block.iter())
+
+
+def shows_metadata(region: Region) -> bool:
+    """A story block, not a bare link (a gate's "Continue", a chapter page's title, a block's
+    one-line story): it shows a known metadata label or a category link."""
+    for el in region.iter():
+        if is_label(el) and label_key(label_name(el)) not in (None, "story_notes", "reviews",
+                                                              "chapter_notes", "end_notes"):
+            return True
+        if el.tag == "a" and _query(el.get("href", ""))[1].get("catid"):
+            return True
+    return False
 
 
 @dataclass
