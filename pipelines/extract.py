@@ -68,6 +68,8 @@ class ExtractPipeline:
             raise drop_other(self.stats, kind, "parse_error", str(exc)) from exc
         for warning in result.warnings:
             self.stats.inc_value("mirror/parse_warnings")
+            if warning.startswith("not understood"):  # e.g. reviews listed but none read
+                self.stats.inc_value(f"mirror/{kind}/not_understood")
             logger.warning("%s (%s): %s", what, result.url, warning)
         return result
 

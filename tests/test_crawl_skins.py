@@ -67,3 +67,16 @@ def test_series_and_author_profiles(skin_mirror):
         assert profile.pen_name == truth.penname and profile.member_since == truth.member_since, uid  # read
         if "author.real_name" not in omits:
             assert profile.real_name == truth.realname, uid
+
+
+def test_reviews_read_or_said_not_understood(skin_mirror):
+    """Every skin's reviews are stored by their reviewid; a skin whose review pages show none
+    (Sommerbrise's own reviews.tpl: no reviewid for guests) is said so, never silently empty."""
+    variant, site, store = skin_mirror
+    stored = {r.review_id for r in store.iter_reviews(site=site.base_url)}
+    shown = {r.reviewid for r in ARCHIVE.all_reviews().values() if not r.rating_only}
+    stats = last_run(store)["stats"]
+    if variant.name == "sommerbrise":
+        assert stored == set() and stats["mirror/reviews/not_understood"] > 0
+    else:
+        assert stored == shown and "mirror/reviews/not_understood" not in stats

@@ -332,6 +332,9 @@ def extract_reviews(review_pages: ReviewPages, encoding: str | None = None) -> R
                 result.reviews.append(review)
     if kind == REVIEW_STORY:
         resolve_chapters(result.reviews, chapters, result.warnings)
+    if review_pages.listed_count and not result.reviews:  # never a silent "no reviews"
+        result.warnings.append(f"not understood: {url} lists {review_pages.listed_count} reviews but none could be "
+                               "read (no Reviewer: line with a reviews.php?reviewid= link)")
     if review_pages.failures:
         result.complete = False
         reasons = "; ".join(f"{u}: {why}" for u, why in review_pages.failures)
