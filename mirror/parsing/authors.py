@@ -185,7 +185,7 @@ def parse_author_page(page: Page, base_url: str, date_format: str = "d/m/y",
             match = re.search(r"\[(\d+)\]", (link.tail or "") + (holder.text_content() if holder is not None else ""))
             setattr(profile, attribute, int(match.group(1)) if match else None)
     # the stories of the profile's first panel: story blocks, never a side block's story
-    profile.story_ids = [listed.story_id for listed in scope.listing_blocks(doc) if scope.shows_metadata(listed.region)]
+    profile.story_ids = [listed.story_id for listed in scope.listing_blocks(doc)]
     return profile
 
 

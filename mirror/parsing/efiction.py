@@ -595,8 +595,7 @@ def parse_listing(page: Page, base: str, date_format: str = "d/m/y",
     """Every story a listing page shows (outside the side blocks), each read from its own block
     (:func:`mirror.parsing.scope.listing_blocks`), and the listing's other pages."""
     doc = parse_document(page, encoding)
-    entries = [_listing_entry(listed, page.url, base, date_format) for listed in scope.listing_blocks(doc)
-               if scope.shows_metadata(listed.region)]
+    entries = [_listing_entry(listed, page.url, base, date_format) for listed in scope.listing_blocks(doc)]
     page_urls = []
     for link in doc.xpath("//div[@id='pagelinks']//a[contains(@href, 'offset=')]"):
         url = urls.clean(urls.absolute(page.url, link.get("href", "")))

@@ -113,7 +113,10 @@ _NOT_METADATA = {"story_notes", "reviews", "chapter_notes", "end_notes"}
 YES = {"yes", "y", "true", "1", "ja", "oui", "sí", "si", "sì", "sim"}
 NO = {"no", "n", "false", "0", "nein", "non", "nee", "não", "nao"}
 EMPTY_VALUES = {"none", "orphan", "", "keine", "kein", "aucun", "aucune", "ninguno", "ninguna",
-                "nessuno", "nessuna", "geen", "nenhum", "nenhuma"}
+                "nessuno", "nessuna", "geen", "nenhum", "nenhuma",
+                # _ORPHAN as sites translate it (no category)
+                "verwaist", "waise", "orpheline", "orphelin", "huérfana", "huérfano", "huerfana", "huerfano",
+                "orfana", "orfano", "wees", "órfã", "órfão", "orfa", "orfao"}
 
 # A site's own label for the rating starts with one of these words ("Rating and Advisories",
 # "Rated for", "Altersfreigabe ab"); the label tables hold the exact words.

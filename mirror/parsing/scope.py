@@ -150,12 +150,22 @@ def story_region(doc: etree._Element, sid: int) -> Region:
     chapter_links = [a for a in own if _query(a.get("href", ""))[1].get("chapter", "").isdigit()]
     skip = furniture(doc, protected_content(doc) + chapter_links)
     own = [a for a in own if not any(a is s or _contains(s, a) for s in skip)]
+    # the links only the story's own page shows (its chapter list, printable view, title box):
+    # a side block showing this very story has its title, TOC and review links, never these
+    strong = [a for a in own if _strong(a)]
+    own = strong if len(strong) > 1 else own
     root = _common_ancestor(own) if len(own) > 1 else None
     if root is None:
         body = doc.find("body")
         root = body if body is not None else doc
     skip |= _foreign_story_parts(root, sid)
     return Region(root, skip)
+
+
+def _strong(link: etree._Element) -> bool:
+    _, query = _query(link.get("href", ""))
+    return (query.get("chapter", "") not in ("",) or query.get("action") == "printable"
+            or any(a.get("id") == "pagetitle" for a in link.iterancestors()))
 
 
 def _foreign_story_parts(root: etree._Element, sid: int) -> set[etree._Element]:
@@ -203,26 +213,40 @@ class ListedStory:
 
 
 def listing_blocks(doc: etree._Element) -> list[ListedStory]:
-    """Every story a listing page shows outside furniture, each with its block (first one per
-    story id), in page order."""
+    """Every story a listing page shows outside furniture, each with its block, in page order:
+    per story the first block that shows metadata, those inside the listing itself first (a
+    side block nobody recognised as one may show the same story: it never hides the listing's
+    block).  A listing none of whose blocks shows a label (a grid with column headers) still
+    gives its stories, bare, when it shows two or more: their own pages give the metadata."""
     links = [(a, title_link_target(a.get("href", ""))) for a in doc.iter("a")]
     links = [(a, t) for a, t in links if t is not None]
     sids_under: dict[etree._Element, set[int]] = {}
     for link, (sid, _, _) in links:
         for ancestor in link.iterancestors():
             sids_under.setdefault(ancestor, set()).add(sid)
-    skip = furniture(doc, protected_content(doc) + _listing_container(links, sids_under))
-    found: dict[int, ListedStory] = {}
-    for link, (sid, gate, members_only) in links:
-        if sid in found or any(_contains(s, link) for s in skip):
+    container = _listing_container(links, sids_under)
+    skip = furniture(doc, protected_content(doc) + container)
+    candidates = []
+    for position, (link, (sid, gate, members_only)) in enumerate(links):
+        if any(_contains(s, link) for s in skip):
             continue
         block = link
         for ancestor in link.iterancestors():
             if sids_under[ancestor] != {sid} or ancestor in skip or _shows_dates(block):
                 break
             block = ancestor
-        found[sid] = ListedStory(link, sid, gate, members_only, Region(block, skip))
-    return list(found.values())
+        inside = bool(container) and _contains(container[0], link)
+        candidates.append((not inside, position, ListedStory(link, sid, gate, members_only, Region(block, skip))))
+    candidates.sort(key=lambda c: c[:2])
+    chosen: dict[int, tuple[int, ListedStory]] = {}
+    for _, position, listed in candidates:
+        if listed.story_id not in chosen and shows_metadata(listed.region):
+            chosen[listed.story_id] = (position, listed)
+    if not chosen and len({c[2].story_id for c in candidates if not c[0]}) >= 2:
+        for outside, position, listed in candidates:
+            if not outside:
+                chosen.setdefault(listed.story_id, (position, listed))
+    return [listed for _, listed in sorted(chosen.values(), key=lambda c: c[0])]
 
 
 def _listing_container(links, sids_under) -> list[etree._Element]:

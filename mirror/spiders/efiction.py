@@ -200,6 +200,13 @@ class EfictionSpider(scrapy.Spider):
         if first and not listing.entries and not looks_like_efiction(page):
             self.crawler.stats.set_value("mirror/not_efiction", response.url)
             raise CloseSpider("not_efiction")
+        if first and not listing.entries and b"viewstory.php?sid=" in page.body:
+            # it links stories, none of which could be read: never a "finished" crawl of nothing
+            self.crawler.stats.set_value("mirror/breaker/tripped", (
+                f"{self.base_url} is not understood: its listing {response.url} links stories but no story "
+                f"block on it could be read. Nothing more is asked of the site; run `mirror probe "
+                f"{self.base_url}` to see what the pages show"))
+            raise CloseSpider("not_understood")
         fresh, unchanged, past = [], {}, False
         plan = getattr(self, "sync_plan", None)
         if first and self.resync:
