@@ -134,3 +134,23 @@ def test_side_blocks_on_every_page_are_nobodys_story(tmp_path):
         assert not any("chapter=" in r.path_qs and "printable" not in r.path_qs for r in story_requests)
     finally:
         store.close()
+
+
+def test_a_listing_whose_story_blocks_cannot_be_read_is_not_a_finished_crawl_of_nothing(tmp_path):
+    """A listing that links stories but shows none the parser can read: exit 1 and one line,
+    never "0 stories stored, finished"."""
+    def one_link_per_page(req):
+        resp = real_page(req)
+        resp.body = re.sub(rb"<div class=\"listbox[^\"]*\">.*?<div class=\"tail\">.*?</div>\s*</div>",
+                           b'<p><a href="viewstory.php?sid=2">x</a></p>', resp.body, count=1, flags=re.S)
+        resp.body = re.sub(rb"<div class=\"listbox[^\"]*\">.*?<div class=\"tail\">.*?</div>\s*</div>", b"",
+                           resp.body, flags=re.S)
+        return resp
+
+    with SampleArchive() as site:
+        site.faults.append(on(lambda req: req.path.endswith("browse.php"), one_link_per_page))
+        result = mirror_crawl(site.base_url, f"sqlite:///{tmp_path / 'm.sqlite'}")
+        requests = site.request_log()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "links stories but no story block on it could be read" in result.stderr
+    assert len(requests) == 2  # robots.txt and the listing

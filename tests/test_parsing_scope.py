@@ -138,3 +138,20 @@ def test_author_profiles_with_icons_or_bold_labels_instead_of_span_labels():
         assert (profile.pen_name, profile.real_name, profile.member_since, profile.status, profile.story_ids) == (
             expected.pen_name, expected.real_name, expected.member_since, expected.status, expected.story_ids)
         assert profile.bio_html == expected.bio_html and expected.pen_name == "DreamsofSpike"
+
+
+def test_a_grid_listing_without_labels_and_a_story_in_an_unnamed_side_column():
+    rows = "".join(f"""<tr><td><a href="viewstory.php?sid={sid}">Story {sid}</a></td><td><a href="viewuser.php?uid=2">Ann</a></td>
+<td>PG</td><td>3</td></tr>""" for sid in (3, 4, 5))
+    side = """<td><b>Top Tens</b><br /><a href="viewstory.php?sid=4">Story 4</a> Chapters: 9 - Word count: 99<br /></td>"""
+    html = f"""<html><body><table><tr>{side}<td><table><tr><th>Title</th><th>Author</th><th>Rating</th>
+<th>Chapters</th></tr>{rows}</table></td></tr></table></body></html>"""
+    listing = parse_listing(raw_page(html.encode(), url=BASE + "browse.php?type=titles"), BASE)
+    assert [e.story_id for e in listing.entries] == [3, 4, 5]  # bare: their own pages give the metadata
+    assert all([a.id for a in e.story.authors] == [2] and e.story.chapter_count is None for e in listing.entries)
+
+
+def test_translated_orphan_is_no_category():
+    html = INDEX.format(info="", featured="").replace(
+        "<b>Rated:</b> PG<br />", "<b>Rated:</b> PG<br /><b>Categorías:</b> Huérfana<br />")
+    assert index(html).categories == []
