@@ -155,3 +155,13 @@ def test_translated_orphan_is_no_category():
     html = INDEX.format(info="", featured="").replace(
         "<b>Rated:</b> PG<br />", "<b>Rated:</b> PG<br /><b>Categorías:</b> Huérfana<br />")
     assert index(html).categories == []
+
+
+def test_date_labels_with_a_preposition():
+    assert label_key("Publiée le :") == "published" and label_key("Mise à jour le") == "updated"
+    assert label_key("Aktualisiert am:") == "updated" and label_key("Publicado el") == "published"
+
+
+def test_a_date_with_a_month_name_read_when_the_guessed_format_cannot():
+    html = INDEX.format(info="", featured="").replace("21/07/06", "21 Jul 2006")
+    assert index(html).published == dt.date(2006, 7, 21)  # parsed with d/m/y: the month name settles it

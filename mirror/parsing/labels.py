@@ -122,6 +122,8 @@ EMPTY_VALUES = {"none", "orphan", "", "keine", "kein", "aucun", "aucune", "ningu
 # "Rated for", "Altersfreigabe ab"); the label tables hold the exact words.
 _RATING_PREFIXES = ("rating", "rated", "altersfreigabe", "classement", "clasificación", "classificação",
                     "valutazione", "beoordeling")
+# the preposition some translations put after a date label ("Publiée le :", "Aktualisiert am:")
+_TRAILING_WORDS = {"le", "am", "el", "on", "il", "op", "em", "en", "the"}
 # "Story Length: 5 chapters (4619 words)": chapters and words in one value
 LENGTH_LABELS = {"story length", "length", "länge", "longueur", "longitud", "lunghezza", "lengte",
                  "tamanho", "comprimento", "size"}
@@ -143,6 +145,8 @@ def label_key(name: str, language: str | None = None) -> str | None:
         key = LABELS_BY_LANGUAGE[language].get(name) or LABELS_BY_LANGUAGE["en"].get(name)
     else:
         key = LABELS.get(name)
+    if key is None and name.rsplit(" ", 1)[-1] in _TRAILING_WORDS and " " in name:
+        return label_key(name.rsplit(" ", 1)[0], language)  # "Publiée le", "Veröffentlicht am"
     if key is None and name in LENGTH_LABELS:
         return "length"
     if key is None and name.split(" ")[0] in _RATING_PREFIXES and len(name) <= 40:

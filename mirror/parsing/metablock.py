@@ -21,7 +21,7 @@ from lxml import etree
 
 from mirror import urls
 from mirror.items import Series, Tag
-from mirror.parsing.dates import DateFormatError, parse_date
+from mirror.parsing.dates import DateFormatError, infer_date_format, parse_date
 from mirror.parsing.labels import (_NOT_METADATA, EMPTY_VALUES, NO, SEPARATOR_SPLIT, YES, clean_value,
                                    completion_sentence, is_label, label_key, label_name)
 from mirror.parsing.scope import Region
@@ -223,6 +223,18 @@ def _counts(fields: dict, by_key: dict[str, Segment], segs: list[Segment], loose
         fields.setdefault("chapter_count", length[0])
 
 
+def _named_month_date(shown: str):
+    """A date the site's format (guessed from a listing that showed none) cannot read, read by the
+    one format that fits it when it names its month ("03 Mar 2007"): never ambiguous."""
+    guess = infer_date_format([shown])
+    if guess.format is None or not guess.certain or not any(c in guess.format for c in "MF"):
+        return None
+    try:
+        return parse_date(shown, guess.format)
+    except DateFormatError:
+        return None
+
+
 def _dates(fields: dict, by_key: dict[str, Segment], date_format: str, warnings: list[str]) -> None:
     for key in ("published", "updated"):
         if key in by_key:
@@ -231,8 +243,9 @@ def _dates(fields: dict, by_key: dict[str, Segment], date_format: str, warnings:
             try:
                 fields[key] = parse_date(shown, date_format)
             except DateFormatError as exc:
-                fields[key] = None
-                warnings.append(f"{key}: {exc}")
+                fields[key] = _named_month_date(shown)
+                if fields[key] is None:
+                    warnings.append(f"{key}: {exc}")
 
 
 def _classes(segs: list[Segment], stream: list[Token], extra: dict[str, str]) -> dict[str, list[Tag]]:
