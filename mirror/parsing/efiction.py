@@ -314,24 +314,31 @@ def parse_story_index(page: Page, base: str, sid: int, date_format: str = "d/m/y
                       encoding: str | None = None, *, doc: lxml.html.HtmlElement | None = None) -> Story:
     """Metadata and the chapter list from a story's table of contents (``doc``: the page's
     ``parse_document``, when the caller has it already), read in the story's own region."""
+    shown = read_index(page, base, sid, date_format, encoding, doc=doc)
+    if isinstance(shown, Gate):
+        raise StoryUnavailable(page.url, shown.kind, f"story page shows {shown.kind}: {shown.text}")
+    return shown
+
+
+def read_index(page: Page, base: str, sid: int, date_format: str = "d/m/y", encoding: str | None = None,
+               *, doc: lxml.html.HtmlElement | None = None) -> "Gate | Story":
+    """A story index read once: the gate it shows instead of the story, or the story.  The
+    spider reads it to route (``parse_and_keep``); the pipeline takes that parse."""
     doc = doc if doc is not None else parse_document(page, encoding)
     gate = detect_gate(page, doc)
     if gate is not None:
-        raise StoryUnavailable(page.url, gate.kind, f"story page shows {gate.kind}: {gate.text}")
-    story = _story_record(page, doc, base, sid, date_format)
-    story.chapters = _index_chapters(story_region_of(doc, sid), base, sid) or _jump_menu_chapters(doc)
+        return gate
+    region = scope.story_region(doc, sid)
+    story = _story_record(page, doc, region, base, sid, date_format)
+    story.chapters = _index_chapters(region, base, sid) or _jump_menu_chapters(doc)
     if not story.chapters:
         raise ParseError(page.url, "chapters", "no chapter list in the story index")
     return story
 
 
-def story_region_of(doc: etree._Element, sid: int) -> scope.Region:
-    return scope.story_region(doc, sid)
-
-
-def _story_record(page: Page, doc: etree._Element, base: str, sid: int, date_format: str) -> Story:
+def _story_record(page: Page, doc: etree._Element, region: scope.Region, base: str, sid: int,
+                  date_format: str) -> Story:
     """A story's metadata from its own page (index or printable view), without chapters."""
-    region = story_region_of(doc, sid)
     title, line_links, line_box = title_line(doc, region, sid)
     if not title:
         title = _before_by(_text(next(iter(doc.xpath("//title")), None)))
@@ -480,7 +487,7 @@ def printable_record(printable: PrintableStory, page: Page, base: str, sid: int,
         return None
     doc = lxml.html.document_fromstring(f"<html><body>{printable.header_html}</body></html>")
     try:
-        return _story_record(page, doc, base, sid, date_format)
+        return _story_record(page, doc, scope.story_region(doc, sid), base, sid, date_format)
     except ParseError:
         return None
 
@@ -685,13 +692,11 @@ def extract_story(story_pages: StoryPages, encoding: str | None = None) -> Story
     if not index_pages:
         raise ParseError(f"{base}viewstory.php?sid={sid}", "index", "no story index page was fetched")
     index = index_pages[-1]  # the last one: after a gate was passed
-    doc = parse_document(index, encoding)
-    gate = detect_gate(index, doc)
-    if gate is not None and gate.kind == "members":
-        return restricted_story(story_pages, gate, encoding)
-    if gate is not None:
-        raise StoryUnavailable(index.url, gate.kind, f"story index shows {gate.kind}: {gate.text}")
-    story = parse_kept(parse_story_index, index, base, sid, story_pages.date_format, encoding)
+    story = parse_kept(read_index, index, base, sid, story_pages.date_format, encoding)
+    if isinstance(story, Gate) and story.kind == "members":
+        return restricted_story(story_pages, story, encoding)
+    if isinstance(story, Gate):
+        raise StoryUnavailable(index.url, story.kind, f"story index shows {story.kind}: {story.text}")
     texts: dict[int, ChapterText] = {}
     printable_errors: list[Exception] = []
     printed: Story | None = None  # the printable view's rendering of the metadata

@@ -195,8 +195,7 @@ def is_label(el: etree._Element) -> bool:
         return False
     if text.endswith(":"):
         return tag in _BOLD_TAGS or (tag in _CELL_TAGS and label_key(text) is not None)
-    return tag in _CELL_TAGS and tag != "td" and label_key(text) is not None or (
-        tag == "td" and "label" in " ".join(classes(el)).lower())
+    return tag in ("th", "dt") and label_key(text) is not None  # a header cell or term, no colon
 
 
 # Completion written as a sentence or a bare word, with no label ("Story is Complete").

@@ -216,11 +216,9 @@ def _counts(fields: dict, by_key: dict[str, Segment], segs: list[Segment], loose
             raise error(url, key, f"expected a number, got {segment.text!r}")
         fields["chapter_count" if key == "chapters" else key] = value
     length = _length([s.text for s in segs if s.key in ("length", "chapters", None)] + [t.text for t in loose])
-    if length is not None:
-        if "word_count" not in fields or by_key.get("chapters") is not None and \
-                _LENGTH.search(by_key["chapters"].text):
-            fields["word_count"] = length[1]
+    if length is not None:  # what a labelled count said wins
         fields.setdefault("chapter_count", length[0])
+        fields.setdefault("word_count", length[1])
 
 
 def _named_month_date(shown: str):

@@ -29,8 +29,8 @@ from scrapy.http import Response
 
 from mirror import signals, urls
 from mirror.items import REVIEW_SERIES, REVIEW_STORY, AuthorPages, ChallengePages, Page, ReviewPages, SeriesPages, StoryPages
-from mirror.parsing.efiction import (ParseError, StoryUnavailable, detect_gate, looks_like_efiction, parse_and_keep,
-                                     parse_listing, parse_story_index, printable_chapters)
+from mirror.parsing.efiction import (Gate, ParseError, StoryUnavailable, looks_like_efiction, parse_and_keep,
+                                     parse_listing, printable_chapters, read_index)
 from mirror.parsing.challenges import ChallengeUnavailable, parse_challenge_listing, parse_challenge_page
 from mirror.items import TAXONOMY_PARTS, TaxonomyPages
 from mirror.parsing import taxonomy as taxonomy_parsing
@@ -272,8 +272,7 @@ class EfictionSpider(scrapy.Spider):
                                  date_format=self.date_format, login_problem=self.login_problem)
             gate = entry.gate if self.pass_gates else {}  # the profile may say: do not pass gates
             yield self._story_request(urls.index_url(self.base_url, entry.story_id, gate),
-                                      self.parse_index, capture, gate=gate,
-                                      chapters=entry.story.chapter_count)
+                                      self.parse_index, capture, gate=gate)
             # after the story pages (lower priority): its reviews, its authors' profiles
             if listed_reviews > 0 or stored_reviews.get(entry.story_id, 0):
                 yield from self._review_requests(REVIEW_STORY, entry.story_id, listed_reviews)
@@ -345,7 +344,7 @@ class EfictionSpider(scrapy.Spider):
             capture = StoryPages(site=self.base_url, story_id=sid, date_format=self.date_format,
                                  login_problem=self.login_problem)
             yield self._story_request(urls.index_url(self.base_url, sid), self.parse_index, capture,
-                                      gate={}, chapters=None)
+                                      gate={})
 
     def _profile_allows(self, url: str) -> bool:
         return self.profile is None or self.profile.allows(url)
@@ -626,43 +625,35 @@ class EfictionSpider(scrapy.Spider):
         capture.requests += 1
         self.crawler.stats.inc_value("mirror/requests/story")
 
-    def parse_index(self, response: Response, capture: StoryPages, gate: dict[str, str],
-                    chapters: int | None):
+    def parse_index(self, response: Response, capture: StoryPages, gate: dict[str, str]):
         page = self._record(response, capture, "index")
-        try:
-            shown = detect_gate(page)
-        except ParseError:  # e.g. still empty after retries: the pipeline drops it, with the reason
-            yield capture
+        try:  # read once to route, the parse kept for the pipeline
+            shown = parse_and_keep(read_index, page, self.base_url, capture.story_id, capture.date_format,
+                                   self.encoding)
+        except ParseError:  # unreadable (or empty after retries): the pipeline drops it, naming the
+            yield capture   # field, the breaker counts it, and it costs no further request
             return
-        if shown is not None and shown.params and not (shown.params.items() <= gate.items()) and self.pass_gates:
+        if isinstance(shown, Gate) and shown.params and not (shown.params.items() <= gate.items()) \
+                and self.pass_gates:
             # A gate the listing did not announce: pass it once, in this session.
             gate = {**gate, **shown.params}
             yield self._story_request(urls.index_url(self.base_url, capture.story_id, gate),
-                                      self.parse_index, capture, gate=gate, chapters=chapters)
+                                      self.parse_index, capture, gate=gate)
             return
-        if shown is not None:  # members only, access denied, error: the pipeline records why
+        if isinstance(shown, Gate):  # members only, access denied, error: the pipeline records why
             yield capture
             return
-        try:  # read here to route (kept for the pipeline): an index it cannot read costs nothing more
-            index = parse_and_keep(parse_story_index, page, self.base_url, capture.story_id,
-                                   capture.date_format, self.encoding)
-        except (ParseError, StoryUnavailable):
-            yield capture  # the pipeline drops it, naming the field; the breaker counts it
-            return
         # Only the chapters a page of the story lists are ever asked for: the listing's count is
-        # compared, never followed (a misread count must not become requests to the site).
-        capture.chapter_list = [c.number for c in index.chapters]
-        if chapters is not None and capture.chapter_list and chapters != len(capture.chapter_list):
-            self.crawler.stats.inc_value("mirror/consistency/chapter_count_listing")
+        # compared (mirror/parsing/agreement.py), never followed (a misread count must not become
+        # requests to the site).
+        capture.chapter_list = [c.number for c in shown.chapters]
         if self.use_printable:
             yield self._story_request(urls.printable_url(self.base_url, capture.story_id, gate),
-                                      self.parse_printable, capture, errback=self.printable_failed,
-                                      gate=gate, chapters=chapters)
+                                      self.parse_printable, capture, errback=self.printable_failed, gate=gate)
         else:
             yield from self._chapters(capture, gate, set())
 
-    def parse_printable(self, response: Response, capture: StoryPages, gate: dict[str, str],
-                        chapters: int | None):
+    def parse_printable(self, response: Response, capture: StoryPages, gate: dict[str, str]):
         page = self._record(response, capture, "printable")
         have, listed = printable_chapters(page, self.encoding)
         capture.chapter_list = sorted(set(capture.chapter_list) | listed)
