@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import re
 import sys
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 from mirror import __version__
 
 EXIT_USAGE = 2
+EXIT_NOTHING = 1  # --site/--story matched nothing stored
 
 
 class UserError(Exception):
@@ -27,6 +30,32 @@ def _open_out(path: str):
 
 
 
+def check_writable(path: Path, *, force: bool = False) -> None:
+    """UserError unless ``path`` can be written: not a folder, not an existing file without
+    ``force``, and its nearest existing folder writable."""
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give a file name, e.g. {path / 'NAME.toml'}")
+    if path.exists() and not force:
+        raise UserError(f"{path} exists; use --force to replace it")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write {path}: {folder} is not a writable folder")
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def selected(store, site: str | None, story_ids=None) -> str | None:
+    """The stored site ``--site`` names (None: all); ``--site``/``--story`` that match nothing
+    stored raise NothingSelected (one line, exit 1)."""
+    from mirror.selection import select
+
+    return select(store, site, story_ids)
+
+
 def parse_setting(item: str) -> tuple[str, str]:
     name, sep, value = item.partition("=")
     if not sep or not name.strip():
@@ -36,7 +65,10 @@ def parse_setting(item: str) -> tuple[str, str]:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     from mirror.crawl import run_crawl
+    from mirror.options import check_crawl_options
 
+    check_crawl_options(date_format=args.date_format, encoding=args.encoding,
+                        settings=[parse_setting(item)[0] for item in args.set or []])
     extra = dict(parse_setting(item) for item in args.set or [])
     if args.ignore_robots:
         extra["ROBOTSTXT_OBEY"] = False
@@ -51,23 +83,22 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not args.url and not args.profile:
         raise UserError("give the archive's URL, or --profile NAME (a config/sites/NAME.toml)")
     result = run_crawl(args.url, db_url=args.db, delay=args.delay, date_format=args.date_format,
-                       encoding=args.encoding, contact=args.contact, log_level=args.log_level,
+                       encoding=args.encoding, contact=args.contact,
+                       log_level=args.log_level or ("INFO" if args.verbose else None),
                        extra_settings=extra, profile=args.profile)
     reason = result.finish_reason
-    print(f"{result.base_url}: {result.stories} stories stored "
-          f"({result.count('mirror/stories/new')} new, {result.count('mirror/stories/changed')} changed, "
-          f"{result.count('mirror/stories/unchanged')} unchanged, "
-          f"{result.count('mirror/stories/restricted')} members-only, "
-          f"{result.count('mirror/stories/incomplete')} incomplete), "
-          f"{result.count('mirror/stories/skipped_resumed')} already done, "
-          f"{result.count('mirror/dropped')} dropped, {result.count('mirror/stories/failed')} failed; "
-          f"{result.requests_per_story:.2f} requests per story; {result.seconds:.1f} s; "
-          f"finish reason: {reason}; database: {result.database_url}")
+    if reason == "site_busy":  # nothing was done: the one line naming the running crawl
+        print(f"mirror: {result.finish_message}", file=sys.stderr)
+        return result.exit_code
+    if result.exit_code == EXIT_USAGE:  # not an eFiction archive at this address: one line
+        print(f"mirror: error: {result.finish_message}", file=sys.stderr)
+        return result.exit_code
+    print(result.summary())
     if result.finish_message:
         print(f"mirror: {result.finish_message}", file=sys.stderr)
         return result.exit_code
-    if result.count("mirror/listing/failed"):
-        failure = next(f for f in result.stats.get("mirror/failures", []) if f["what"] == "listing")
+    if result.listing_failure:
+        failure = result.listing_failure
         print(f"mirror: error: could not read the story listing {failure['url']} ({failure['reason']}); "
               "check the address and that the site is up, then run the same command again",
               file=sys.stderr)
@@ -94,21 +125,22 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UserError(f"--kind {records} is for jsonl only")
     if records != "stories" and (args.story or args.author or since):
         raise UserError(f"--kind {records} takes --site only (--story, --author, --updated-since select stories)")
-    store = Store(database_url(args.db))
+    store = Store(database_url(args.db), create=False)
     try:
+        flt = dataclasses.replace(flt, site=selected(store, args.site, args.story))
         if records != "stories":
             from mirror.export.run import export_records
-            count = export_records(store, records, out, site=args.site)
+            count = export_records(store, records, out, site=flt.site, force=args.force)
             print(f"exported {count} {records} records as jsonl to "
                   f"{'standard output' if out == '-' else out}", file=sys.stderr)
             return 0
-        result = export(store, args.format, out, flt, warc_dir=args.warc)
+        result = export(store, args.format, out, flt, warc_dir=args.warc, force=args.force)
     except OSError as exc:
         raise UserError(f"cannot write {out}: {exc.strerror or exc}; choose another --out path") from exc
     finally:
         store.close()
     where = "standard output" if out == "-" else out
-    print(f"exported {result.stories} stories as {args.format} to {where}", file=sys.stderr)
+    print(f"exported {plural(result.stories, 'story', 'stories')} as {args.format} to {where}", file=sys.stderr)
     return 0
 
 
@@ -116,9 +148,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     from mirror.status import write_status
     from mirror.storage import Store, database_url
 
-    store = Store(database_url(args.db))
+    store = Store(database_url(args.db), create=False)
     try:
-        write_status(store, sys.stdout, site=args.site, as_json=args.json)
+        write_status(store, sys.stdout, site=selected(store, args.site), as_json=args.json)
     finally:
         store.close()
     return 0
@@ -132,9 +164,10 @@ def cmd_sync_all(args: argparse.Namespace) -> int:
     for result in results:
         print(f"{result.profile}: {'ok' if result.returncode == 0 else f'FAILED (exit {result.returncode})'}"
               f" — {result.summary}")
-    if not results:
-        print("no site profiles: add config/sites/<name>.toml (see config/sites/example.toml)",
-              file=sys.stderr)
+    if not results:  # a fresh install: nothing failed, there is nothing to sync yet
+        from mirror.profiles import no_profiles_message
+
+        print(f"mirror: {no_profiles_message(args.config_dir)}", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -149,7 +182,7 @@ def _cluster(args: argparse.Namespace):
 
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
-    from mirror.profiles import get_profile, load_profiles
+    from mirror.profiles import get_profile, load_profiles, no_profiles_message
 
     cluster = _cluster(args)
     if args.all == bool(args.sites):
@@ -157,7 +190,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
     if args.all:
         sites = [p.name for p in load_profiles()]
         if not sites:
-            raise UserError("no site profiles: add config/sites/<name>.toml (see config/sites/example.toml)")
+            raise UserError(no_profiles_message())
     else:
         sites = [s if "://" in s else get_profile(s).name for s in args.sites]  # unknown: error now
     import shlex
@@ -186,8 +219,18 @@ def cmd_beat(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from mirror.demo import print_summary, run_demo
+    from mirror.sample.serve import invocation
 
-    print_summary(run_demo(db_path=args.db_path, jsonl_path=args.out, delay=args.delay))
+    result = run_demo(db_path=args.db_path, jsonl_path=args.out, delay=args.delay, port=args.port)
+    print_summary(result, program=invocation())
+    return result.crawl.exit_code
+
+
+def cmd_sample_site(args: argparse.Namespace) -> int:
+    from mirror.sample.serve import serve, start_site
+
+    site = start_site(args.host, args.port, changes=args.changes, variant=args.variant)
+    serve(site, changes=args.changes)
     return 0
 
 
@@ -195,7 +238,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     from mirror.history import UnknownStory, write_history
     from mirror.storage import Store, database_url
 
-    store = Store(database_url(args.db))
+    store = Store(database_url(args.db), create=False)
     try:
         write_history(store, args.url, sys.stdout, as_json=args.json)
     except UnknownStory as exc:
@@ -211,7 +254,7 @@ def _warc_dir(args: argparse.Namespace) -> str:
         return args.warc
     from mirror.storage import Store, database_url
 
-    with Store(database_url(args.db)) as store:
+    with Store(database_url(args.db), create=False) as store:
         found = store.last_run_setting("MIRROR_WARC_DIR", args.site)
     if not found:
         raise UserError("no crawl of this database recorded a WARC folder: give it with --warc DIR")
@@ -220,9 +263,11 @@ def _warc_dir(args: argparse.Namespace) -> str:
 
 def cmd_reparse(args: argparse.Namespace) -> int:
     from mirror.reparse import run_reparse
-    from mirror.storage import database_url
+    from mirror.storage import Store, database_url
 
-    result = run_reparse(_warc_dir(args), db_url=database_url(args.db), site=args.site,
+    with Store(database_url(args.db), create=False) as store:
+        site = selected(store, args.site, args.story)
+    result = run_reparse(_warc_dir(args), db_url=database_url(args.db), site=site,
                          story_ids=args.story, log_level=args.log_level)
     for site in result.sites:
         print(site.summary())
@@ -232,10 +277,12 @@ def cmd_reparse(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from mirror.storage import database_url
+    from mirror.storage import Store, database_url
     from mirror.verify import verify
 
-    report = verify(_warc_dir(args), db_url=database_url(args.db), site=args.site)
+    with Store(database_url(args.db), create=False) as store:
+        site = selected(store, args.site)
+    report = verify(_warc_dir(args), db_url=database_url(args.db), site=site)
     for problem in report.problems:
         print(f"MISMATCH {problem}")
     print(report.summary())
@@ -253,10 +300,23 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_db_current(args: argparse.Namespace) -> int:
     from mirror.storage import database_url
+    from mirror.storage.check import require_existing
     from mirror.storage.migrate import schema_state
 
+    require_existing(database_url(args.db))  # a missing file: say so, do not report it "empty"
     state = schema_state(database_url(args.db))
     print(f"{state.url}: {state.describe()}")
+    return 0
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    from mirror.storage import database_url
+    from mirror.storage.check import check
+
+    report = check(database_url(args.db))
+    print("\n".join(report.lines()))
+    if not report.ok:
+        raise report.error()
     return 0
 
 
@@ -266,6 +326,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
     from mirror.probe import probe
     from mirror.urls import normalise_base
 
+    if args.write:  # a target it could not write is said before any request to the site
+        check_writable(Path(args.write), force=args.force)
     report = probe(args.url, delay=args.delay, contact=args.contact)
     print("\n".join(report.summary_lines()))
     if not report.is_efiction:
@@ -283,8 +345,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
         print("\n# profile (save it as config/sites/NAME.toml, or use --write):\n" + text, end="")
         return 0
     path = Path(args.write)
-    if path.exists() and not args.force:
-        raise UserError(f"{path} exists; use --force to replace it")
+    check_writable(path, force=args.force)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -295,7 +356,9 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mirror", description="Polite mirroring of eFiction archives.")
+    from mirror.options import SuggestingParser, port
+
+    parser = SuggestingParser(prog="mirror", description="Polite mirroring of eFiction archives.")
     parser.add_argument("--version", action="version", version=f"fic-mirror {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -322,7 +385,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="start a new WARC file at this size (default 1000000000)")
     crawl.add_argument("--ignore-robots", action="store_true",
                        help="do not obey robots.txt (logged, and recorded on the crawl run)")
-    crawl.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    crawl.add_argument("-v", "--verbose", action="store_true",
+                       help="show the log on the terminal (INFO) instead of writing it to the log file")
+    crawl.add_argument("--log-level", help="show the log on the terminal at this level: DEBUG, INFO, WARNING "
+                                           "or ERROR (default: the log goes to the log file, see MIRROR_LOG_FILE)")
     crawl.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
                        help="any setting from mirror/settings.py, e.g. -s DOWNLOAD_TIMEOUT=30")
     crawl.set_defaults(func=cmd_crawl)
@@ -342,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--author", type=int, action="append", metavar="ID",
                         help="only stories by this author id (repeatable)")
     export.add_argument("--updated-since", metavar="YYYY-MM-DD", help="only stories updated on or after this date")
+    export.add_argument("--force", action="store_true",
+                        help="write into a folder that holds other files too (they are left untouched; "
+                             "only an earlier export's files are replaced), or replace an existing --out file")
     export.set_defaults(func=cmd_export)
 
     status = sub.add_parser("status", help="what the mirror holds per site, and its last runs")
@@ -397,7 +466,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--db-path", default="mirror-demo.sqlite", help="SQLite file to write")
     demo.add_argument("--out", default="mirror-demo.jsonl", help="JSON Lines file to write")
     demo.add_argument("--delay", type=float, default=0.05, help="seconds between requests")
+    demo.add_argument("--port", type=port, help="serve the sample archive on this port (default: the port of "
+                                               "the demo's site in --db-path, else 8765, else a free one)")
     demo.set_defaults(func=cmd_demo)
+
+    from mirror.sample.serve import DEFAULT_HOST, DEFAULT_PORT
+
+    sample = sub.add_parser("sample-site", help="serve the bundled sample archive (the demo's site) until "
+                                                 "Ctrl-C, to try crawl, probe, re-sync and reparse on")
+    sample.add_argument("--port", type=port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}, the demo's")
+    sample.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    sample.add_argument("--changes", type=int, default=0, metavar="N",
+                        help="serve it as it is N weeks later: new stories and chapters, edits, removals "
+                             "(the same each time), for a re-sync with something to find")
+    sample.add_argument("--variant", metavar="NAME",
+                        help="serve a customised site or another skin (VARIANTS and SKINS of "
+                             "mirror/sample/variants.py), e.g. to try probe on; a wrong name lists them")
+    sample.set_defaults(func=cmd_sample_site)
 
     probe = sub.add_parser("probe", help="look at an archive (a handful of polite requests), report what it "
                                           "is and write its site profile")
@@ -432,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--site", help="only this archive (its base URL)")
     verify.set_defaults(func=cmd_verify)
 
-    db = sub.add_parser("db", help="the database schema: upgrade it, or show its revision")
+    db = sub.add_parser("db", help="the database: upgrade its schema, show its revision, check it")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_upgrade = db_sub.add_parser("upgrade", help="bring the database to this fic-mirror's schema "
                                                     "(SQLite: a backup copy is made first)")
@@ -443,7 +528,25 @@ def build_parser() -> argparse.ArgumentParser:
     db_current = db_sub.add_parser("current", help="show the database's schema revision")
     db_current.add_argument("--db", help="database URL (default: $MIRROR_DATABASE_URL or sqlite:///mirror.sqlite)")
     db_current.set_defaults(func=cmd_db_current)
+    db_check = db_sub.add_parser("check", help="run the database's own integrity check (SQLite: "
+                                               "integrity_check; PostgreSQL: every table read)")
+    db_check.add_argument("--db", help="database URL (default: $MIRROR_DATABASE_URL or sqlite:///mirror.sqlite)")
+    db_check.set_defaults(func=cmd_db_check)
     return parser
+
+
+EXIT_READER_GONE = 141  # 128 + SIGPIPE, as a shell reports a program whose reader went away
+
+
+def reader_gone() -> int:
+    """The program reading our output (``| head``) stopped reading: end quietly.  Standard output
+    is pointed at /dev/null so that Python's flush at exit does not complain."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+    return EXIT_READER_GONE
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -453,9 +556,16 @@ def main(argv: list[str] | None = None) -> int:
     from mirror.storage import StorageError
     from mirror.urls import BadURL
 
+    from mirror.selection import NothingSelected
+
     try:
         return args.func(args)
+    except NothingSelected as exc:
+        print(f"mirror: {exc}", file=sys.stderr)
+        return EXIT_NOTHING
     except (UserError, BadURL, ProfileError, StorageError, ValueError, OSError) as exc:
+        if isinstance(exc, BrokenPipeError) or isinstance(exc.__cause__, BrokenPipeError):
+            return reader_gone()
         if args.debug:
             raise
         print(f"mirror: error: {exc}", file=sys.stderr)

@@ -13,6 +13,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 
 from mirror import __version__, urls
+from mirror.options import check_crawl_options
 from mirror.profiles import Profile, credentials, find_profile, get_profile
 from mirror.spiders.efiction import EfictionSpider
 from mirror.storage import Store, database_url
@@ -24,8 +25,13 @@ FINISH_MESSAGES = {
     "site_unavailable": "paused: the site kept failing ({paused}); run the same command later to resume",
     "not_efiction": "{url} does not look like an eFiction archive: its browse.php?type=titles page "
                     "lists no stories and has none of eFiction's pages; check the address",
+    "listing_not_found": "{url} is not an eFiction archive at this address: its story listing "
+                         "{listing} answers {listing_status}; check the address",
     "database_error": "{database_error}",
     "not_understood": "{not_understood}",
+    "site_busy": "error: {site_busy}",  # mirror/sitelock.py: another live crawl holds the site's lock
+    "site_lock_lost": "stopped: another crawl took over the lock of {url} (this crawl's heartbeat had "
+                      "stopped); what was fetched is stored",
 }
 
 
@@ -35,9 +41,23 @@ class CrawlResult:
     database_url: str
     seconds: float
     stats: dict[str, Any] = field(default_factory=dict)
+    log_file: str | None = None  # where Scrapy's log went (None: the terminal)
 
     def count(self, key: str) -> int:
         return int(self.stats.get(key, 0) or 0)
+
+    def summary(self) -> str:
+        """`mirror crawl`'s one summary line."""
+        count = self.count
+        stories = "1 story" if self.stories == 1 else f"{self.stories} stories"
+        log = f"; log: {self.log_file}" if self.log_file else ""
+        return (f"{self.base_url}: {stories} stored ({count('mirror/stories/new')} new, "
+                f"{count('mirror/stories/changed')} changed, {count('mirror/stories/unchanged')} unchanged, "
+                f"{count('mirror/stories/restricted')} members-only, {count('mirror/stories/incomplete')} "
+                f"incomplete), {count('mirror/stories/skipped_resumed')} already done, "
+                f"{count('mirror/dropped')} dropped, {count('mirror/stories/failed')} failed; "
+                f"{self.requests_per_story:.2f} requests per story; {self.seconds:.1f} s; "
+                f"finish reason: {self.finish_reason}; database: {self.database_url}{log}")
 
     @property
     def stories(self) -> int:
@@ -45,7 +65,21 @@ class CrawlResult:
 
     @property
     def finish_reason(self) -> str:
-        return self.stats.get("finish_reason", "?")
+        """Scrapy's finish reason, except: none at all (a second Ctrl-C: Scrapy's forced shutdown
+        stops before it records one) is "shutdown"; a finished crawl that listed no story because its
+        listing is not there (404, 410) is "listing_not_found"."""
+        reason = self.stats.get("finish_reason")
+        if reason is None:
+            return "shutdown"
+        missing = self.listing_failure.get("reason") in ("HTTP 404", "HTTP 410")
+        if reason == "finished" and missing and not self.count("mirror/stories/discovered"):
+            return "listing_not_found"
+        return reason
+
+    @property
+    def listing_failure(self) -> dict[str, Any]:
+        """The first listing page that could not be read ({"url", "reason", ...}), or {}."""
+        return next((f for f in self.stats.get("mirror/failures") or [] if f.get("what") == "listing"), {})
 
     @property
     def failed(self) -> int:
@@ -60,14 +94,19 @@ class CrawlResult:
             return ""
         return template.format(url=self.base_url, paused=self.stats.get("mirror/paused", ""),
                                database_error=self.stats.get("mirror/database_error", ""),
-                               not_understood=self.stats.get("mirror/breaker/tripped", ""))
+                               not_understood=self.stats.get("mirror/breaker/tripped", ""),
+                               site_busy=self.stats.get("mirror/site_busy", ""),
+                               listing=self.listing_failure.get("url", ""),
+                               listing_status=self.listing_failure.get("reason", ""))
 
     @property
     def exit_code(self) -> int:
         """``mirror crawl``'s exit code: 0 done, 1 some stories failed or the site paused, 2 not an
-        eFiction archive, 130 interrupted (resumable)."""
+        eFiction archive, 75 another crawl of the site is running (nothing done), 130 interrupted
+        (resumable)."""
         if self.finish_reason in FINISH_MESSAGES:
-            return {"shutdown": 130, "not_efiction": 2}.get(self.finish_reason, 1)
+            return {"shutdown": 130, "not_efiction": 2, "listing_not_found": 2,
+                    "site_busy": 75}.get(self.finish_reason, 1)
         return 0 if self.finish_reason == "finished" and not self.failed else 1
 
     @property
@@ -139,7 +178,12 @@ def resolve_profile(url: str | None, name: str | None,
 
 
 def check_database(url: str) -> None:
-    """Open the database (creating the schema) before crawling, so a bad URL fails fast."""
+    """Before crawling, with no request to the site: a SQLite file that fails its quick integrity
+    check is refused (a crawl never writes into a damaged database), then the database is opened
+    (creating the schema), so a bad URL or another program's database fails fast, in one line."""
+    from mirror.storage.check import quick_check
+
+    quick_check(url)
     store = Store(url)
     try:
         store.create_schema()
@@ -168,6 +212,7 @@ def run_crawl(url: str | None, *, db_url: str | None = None, delay: float | None
               extra_settings: dict[str, Any] | None = None, profile: str | None = None) -> CrawlResult:
     """Mirror the archive at ``url`` (or the one of the site profile named ``profile``) into the
     database; return the crawl's figures."""
+    check_crawl_options(date_format=date_format, encoding=encoding, settings=extra_settings or ())
     config_dir = (extra_settings or {}).get("MIRROR_CONFIG_DIR")
     base, site_profile = resolve_profile(url, profile, config_dir)
     settings = crawl_settings(db_url=db_url, delay=delay, contact=contact, log_level=log_level,
@@ -177,10 +222,43 @@ def run_crawl(url: str | None, *, db_url: str | None = None, delay: float | None
         Path(settings.get("MIRROR_WARC_DIR")).mkdir(parents=True, exist_ok=True)
     credentials(base, site_profile)  # half-set: ProfileError now
     check_reachable(base)
+    log = set_log_file(settings, log_level)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(EfictionSpider)
     started = time.monotonic()
-    process.crawl(crawler, url=base, date_format=date_format, encoding=encoding)
+    process.crawl(crawler, url=base, date_format=date_format, encoding=encoding,
+                  database_checked=True)  # check_database above: the site lock does not check again
     process.start()
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-    return CrawlResult(base, settings.get("MIRROR_DATABASE_URL"), time.monotonic() - started, stats)
+    return CrawlResult(base, settings.get("MIRROR_DATABASE_URL"), time.monotonic() - started, stats,
+                       log_file=log)
+
+
+def set_log_file(settings: Settings, log_level: str | None) -> str | None:
+    """Where the crawl's log goes: the terminal when a log level was asked for (``-v``,
+    ``--log-level``: None), else a file (``LOG_FILE``, else ``MIRROR_LOG_FILE``, else beside the
+    database), opened now so an unwritable one fails in one line.  The file's path, or None."""
+    if log_level and not settings.get("LOG_FILE"):
+        return None
+    path = Path(settings.get("LOG_FILE") or settings.get("MIRROR_LOG_FILE")
+                or log_beside(settings.get("MIRROR_DATABASE_URL"))).absolute()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"cannot write the log file {path} ({exc.strerror or exc}); set "
+                         "MIRROR_LOG_FILE to another file, or show the log with -v") from exc
+    settings.set("LOG_FILE", str(path), priority="cmdline")
+    return str(path)
+
+
+def log_beside(db_url: str) -> Path:
+    """The log file of a database: beside a SQLite file (``mirror.sqlite`` -> ``mirror.log``),
+    else ``mirror.log`` in the current folder."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return Path("mirror.log")
+    db = Path(url.database)
+    return db.with_name(db.name + ".log") if db.suffix == ".log" else db.with_suffix(".log")

@@ -106,6 +106,10 @@ class CrawlRunRecorder:
         return ext
 
     def spider_opened(self, spider):
+        from mirror.sitelock import refused
+
+        if refused(self.crawler):  # another crawl of the site is live: its run is not ours to touch
+            return
         self.store = Store(self.url)
         site = spider.base_url
         reparse = getattr(spider, "run_mode", None)  # e.g. "reparse": not a crawl, resumes none

@@ -285,7 +285,7 @@ class ProbeReport:
     def profile_toml(self, name: str) -> str:
         values = self.profile_values(name)
         validate(values, f"probe of {self.base_url}")  # what we write always loads
-        comments = {"name": "Written by `mirror probe`; see config/sites/example.toml for every key.",
+        comments = {"name": "Written by `mirror probe`; see config/sites/example.toml.sample for every key.",
                     "date_format": "; ".join(self.date_format.evidence) if self.date_format else None,
                     "encoding": (f"the site declares {self.encoding_declared or 'nothing'}, "
                                  f"its pages are {self.encoding_used or 'unknown'}")}

@@ -1,6 +1,6 @@
 """Site profiles: per-site differences as data (``config/sites/<name>.toml``).
 
-Every key (``config/sites/example.toml`` documents each one)::
+Every key (``config/sites/example.toml.sample`` documents each one; copy it to a ``.toml``)::
 
     name = "lantern-hollow"              # default: the file name without .toml
     base_url = "http://example.org/fiction/"   # required
@@ -43,6 +43,7 @@ from mirror.parsing.dates import LANGUAGES, DateFormatError, check_format
 ENGINES = ("efiction",)
 MAX_CONCURRENCY = 4  # more than this at once is no longer a polite guest on shared hosting
 AUTO = "auto"
+EXAMPLE = "config/sites/example.toml.sample"  # every key, documented; never loaded as a site
 
 
 class ProfileError(ValueError):
@@ -170,6 +171,12 @@ def _check_value(key: str, value: Any) -> str | None:
     return None
 
 
+def check_value(key: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for the profile key ``key`` (also the command line's
+    ``--encoding`` and ``--date-format``: :mod:`mirror.options`), or None."""
+    return _check_value(key, value)
+
+
 def validate(data: Mapping[str, Any], source: str | Path = "<profile>") -> Profile:
     """A Profile from a profile's TOML data; ProfileError listing every problem, each line
     naming ``source`` and the key."""
@@ -232,12 +239,26 @@ def load_profile(path: Path | str) -> Profile:
     return validate(data, path)
 
 
-def load_profiles(config_dir: str | os.PathLike | None = None) -> list[Profile]:
+def sites_dir(config_dir: str | os.PathLike | None = None) -> Path:
+    """The folder profiles are read from: the first ``sites/`` of :func:`config_dirs` that
+    exists, else where a first profile belongs."""
     for directory in config_dirs(config_dir):
-        sites = directory / "sites"
-        if sites.is_dir():
-            return [load_profile(p) for p in sorted(sites.glob("*.toml"))]
-    return []
+        if (directory / "sites").is_dir():
+            return directory / "sites"
+    return config_dirs(config_dir)[0] / "sites"
+
+
+def load_profiles(config_dir: str | os.PathLike | None = None) -> list[Profile]:
+    """Every ``*.toml`` of :func:`sites_dir` (the shipped example, ``example.toml.sample``, is
+    not one: it documents the keys and names no real site)."""
+    return [load_profile(p) for p in sorted(sites_dir(config_dir).glob("*.toml"))]
+
+
+def no_profiles_message(config_dir: str | os.PathLike | None = None) -> str:
+    """What to say when there is no profile yet, and how to make one."""
+    sites = sites_dir(config_dir)
+    return (f"no site profiles in {sites} yet: write one with `mirror probe URL --write "
+            f"{sites / 'NAME.toml'}` ({EXAMPLE} documents every key)")
 
 
 def find_profile(base_url: str, config_dir: str | os.PathLike | None = None) -> Profile | None:

@@ -78,6 +78,9 @@ def run_reparse(warc_dir: str | Path, *, db_url: str | None = None, site: str | 
     settings = crawl_settings(db_url=db_url, log_level=log_level, extra={"MIRROR_WARC_DIR": None,
                                                                         "MIRROR_IMAGES": False})  # no requests
     settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), **REPARSE_EXTENSIONS}, priority="cmdline")
+    from mirror.storage.check import quick_check
+
+    quick_check(settings.get("MIRROR_DATABASE_URL"))  # it writes: never into a damaged file
     store = Store(settings.get("MIRROR_DATABASE_URL"))
     try:
         sites = store.sites()

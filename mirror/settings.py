@@ -49,6 +49,11 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]  # 429 and 503 go through Retry-After handling
 REDIRECT_MAX_TIMES = 5
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote control (an HTTP server on a local port that runs Python code sent to it, and a
+# job file with its token in the user's state folder) is off: no crawl listens on any port.
+# `-s REMOTE_CONTROL_ENABLED=1` turns it on; the job files a killed crawl left behind are then
+# removed by the next crawl (mirror.remote.StaleJobFiles).
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 # Requests are made once: a crawl never keeps an HTTP cache of its own (the database is the record).
 HTTPCACHE_ENABLED = False
@@ -76,13 +81,17 @@ DOWNLOADER_MIDDLEWARES = {
 }
 LOG_FORMATTER = "mirror.logformatter.ShortItemLogFormatter"
 EXTENSIONS = {
+    # first of all: the site's lock is taken before anything starts (mirror/sitelock.py)
+    "mirror.sitelock.SiteLockExtension": -100,
     "scrapy.extensions.throttle.AutoThrottle": None,
     "mirror.extensions.PoliteAutoThrottle": 0,
     "mirror.extensions.SiteDelay": 10,
     "mirror.progress.Progress": 300,
+    "mirror.progress.TerminalNotices": 310,
     "mirror.sync.SyncPlanner": 400,
     "mirror.extensions.CrawlRunRecorder": 500,
     "mirror.breaker.SiteBreaker": 600,
+    "mirror.remote.StaleJobFiles": 700,
 }
 
 # --- fic-mirror -------------------------------------------------------------------------------------
@@ -139,11 +148,18 @@ MIRROR_IMAGES_OFFSITE = False
 MIRROR_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 # Re-sync stops paging below the last successful sync's date less this many days.
 MIRROR_RESYNC_MARGIN_DAYS = 2
-# Progress: "auto" (a bar on a terminal, log lines otherwise), "bar", "log" or "off";
-# the log lines come every MIRROR_PROGRESS_INTERVAL seconds.
+# Progress: "auto" (a display on standard error when it is a terminal, else one line there every
+# MIRROR_PROGRESS_INTERVAL seconds), "bar", "log" (those lines) or "off".
 MIRROR_PROGRESS = "auto"
 MIRROR_PROGRESS_INTERVAL = 60.0
+# `mirror crawl`'s log (Scrapy's, alembic's, ours) goes to this file unless -v or --log-level puts
+# it on the terminal (LOG_FILE, if set, wins); None: beside the SQLite database (mirror.sqlite ->
+# mirror.log), or mirror.log in the current folder for PostgreSQL.  It is appended to.
+MIRROR_LOG_FILE = None
 # Switches for the pipelines (each raises NotConfigured when False).
+MIRROR_EXTRACT_ENABLED = True
+MIRROR_VALIDATE_ENABLED = True
+MIRROR_NORMALISE_ENABLED = True
 MIRROR_STORE_ENABLED = True
 # Run the store's transactions in this many processes of their own (each with one database
 # connection) instead of the reactor's thread pool (0).  "auto": 1 when politeness is off
@@ -152,6 +168,14 @@ MIRROR_STORE_ENABLED = True
 # a core, and a process would only cost memory (~80 MB) and a second to start.
 MIRROR_STORE_PROCESSES = "auto"
 MIRROR_RECORD_RUNS = True
+# One crawl per site (mirror/sitelock.py): a crawl takes the site's lock in the database before
+# any request and refuses (finish reason site_busy, exit 75) while another live crawl holds it.
+# The holder writes a heartbeat every HEARTBEAT seconds; a lock is taken over when its holder is
+# gone: on the same host its process has ended, on another host its heartbeat is older than
+# STALE seconds.
+MIRROR_SITE_LOCK_ENABLED = True
+MIRROR_SITE_LOCK_HEARTBEAT = 30.0
+MIRROR_SITE_LOCK_STALE = 180.0
 # WARC capture (`mirror crawl --warc DIR`): every HTTP exchange into WARC/1.1 files in this
 # folder, with a CDXJ index per crawl in DIR/indexes/.  None: no capture.
 MIRROR_WARC_DIR = None

@@ -8,7 +8,9 @@ from typing import Any, TextIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mirror import settings as defaults
 from mirror.storage import ChapterRow, CrawlRun, SiteRow, Store, StoryRow, json_safe
+from mirror.storage.locks import SiteLock
 from mirror.storage.models import CrawlStory
 
 
@@ -35,6 +37,19 @@ def _run_summary(run: CrawlRun | None) -> dict[str, Any] | None:
         "not_understood": stats.get("mirror/breaker/tripped"),
         "forced": (run.settings or {}).get("MIRROR_BREAKER_ENABLED") is False,
     }
+
+
+def _liveness(store: Store, base_url: str, run: dict[str, Any]) -> None:
+    """A run recorded as running is running only while a live crawl holds the site's lock (for
+    this run); else its process is gone: interrupted (the next crawl resumes it)."""
+    if run["status"] != "running":
+        return
+    holder = SiteLock(store, base_url, stale=defaults.MIRROR_SITE_LOCK_STALE).live_holder()
+    if holder is not None and holder.run_id in (None, run["id"]):
+        run["holder"] = {"host": holder.host, "pid": holder.pid, "since": holder.started_at,
+                         "heartbeat_at": holder.heartbeat_at}
+    else:
+        run["status"] = "interrupted"
 
 
 def _disagreeing(session: Session, run_id: int, limit: int = 10) -> list[str]:
@@ -80,6 +95,7 @@ def site_status(store: Store, site: str | None = None) -> list[dict[str, Any]]:
             })
             if last_run is not None:
                 records[-1]["last_run"]["disagreeing_stories"] = _disagreeing(session, last_run.id)
+                _liveness(store, base_url, records[-1]["last_run"])
     return records
 
 
@@ -99,7 +115,9 @@ def write_status(store: Store, stream: TextIO, *, site: str | None = None, as_js
                      f"  chapters:  {record['chapters']}   words: {record['words']}\n"
                      f"  last successful sync: {last_ok.isoformat(timespec='seconds') if last_ok else 'never'}\n")
         if run:
-            stream.write(f"  last run:  #{run['id']} {run['mode']}, {run['status']}, "
+            holder = run.get("holder")
+            state = f"running (pid {holder['pid']} on host {holder['host']})" if holder else run["status"]
+            stream.write(f"  last run:  #{run['id']} {run['mode']}, {state}, "
                          f"started {run['started_at'].isoformat(timespec='seconds')}, {run['requests']} requests: "
                          f"{run['new']} new, {run['changed']} changed, {run['unchanged']} unchanged, "
                          f"{run['removed']} removed, {run['restored']} back, {run['failed']} failed, "

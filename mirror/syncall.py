@@ -25,7 +25,13 @@ def sync_all(*, db_url: str | None = None, config_dir: str | None = None,
              extra_args: list[str] | None = None) -> list[SiteResult]:
     results = []
     extra = [a for a in (extra_args or []) if a != "--"]
-    for profile in load_profiles(config_dir):
+    profiles = load_profiles(config_dir)
+    if profiles:  # a damaged or foreign database: one line now, not one failed crawl per site
+        from mirror.crawl import check_database
+        from mirror.storage import database_url
+
+        check_database(database_url(db_url))
+    for profile in profiles:
         command = [sys.executable, "-m", "mirror", "crawl", profile.base_url, *extra]
         if db_url:
             command += ["--db", db_url]

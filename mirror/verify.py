@@ -17,7 +17,7 @@ from pathlib import Path
 from mirror.items import STATUS_RESTRICTED, Source
 from mirror.parsing.efiction import ParseError, StoryUnavailable, extract_story
 from mirror.rebuild import SourceMissing, load_page, story_pages
-from mirror.storage import Store
+from mirror.storage import Store, database_url
 from pipelines.normalise import normalise_story
 
 
@@ -74,7 +74,10 @@ def verify(warc_dir: str | Path, *, db_url: str | None = None, site: str | None 
         report.warc_files += 1
         report.records += records
         report.problems += problems
-    with Store(db_url) as store:
+    from mirror.storage.check import quick_check
+
+    quick_check(database_url(db_url))  # the database's own pages first: a damaged one is said so
+    with Store(database_url(db_url), create=False) as store:  # reads only: a missing file is an error
         date_format = {}
         for entry in store.iter_sources(site=site):
             where = f"story {entry['story_id']} of {entry['site']}"

@@ -23,6 +23,7 @@ from tests.test_crawl_sample import ROOT, run
 ])
 def test_user_errors_are_one_clear_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.sqlite").touch()  # an empty database exists: what is wrong is the argument
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("mirror: error:") and message in err[0]

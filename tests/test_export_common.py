@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from mirror.export.common import ExportFilter, atomic_dir, atomic_file, safe_name, slug, stories
+from mirror.export.common import ExportFilter, atomic_file, safe_name, slug, stories
+from mirror.export.manifest import MANIFEST, owned_folder
 from mirror.export.run import export
 from mirror.items import Author, Story
 from mirror.storage import Base, Store
@@ -73,18 +74,18 @@ def test_atomic_file_leaves_nothing_half_written(tmp_path):
     assert target.read_text() == "new" and os.listdir(tmp_path) == ["out.txt"]
 
 
-def test_atomic_dir_replaces_only_when_done(tmp_path):
+def test_owned_folder_replaces_only_when_done(tmp_path):
     target = tmp_path / "site"
-    target.mkdir()
-    (target / "old.html").write_text("old")
+    with owned_folder(target, "html") as folder:  # an earlier export
+        (folder / "old.html").write_text("old")
     with pytest.raises(RuntimeError):
-        with atomic_dir(target) as folder:
+        with owned_folder(target, "html") as folder:
             (folder / "new.html").write_text("new")
             raise RuntimeError("killed")
-    assert [p.name for p in target.iterdir()] == ["old.html"] and os.listdir(tmp_path) == ["site"]
-    with atomic_dir(target) as folder:
+    assert sorted(os.listdir(target)) == [MANIFEST, "old.html"] and os.listdir(tmp_path) == ["site"]
+    with owned_folder(target, "html") as folder:
         (folder / "new.html").write_text("new")
-    assert [p.name for p in target.iterdir()] == ["new.html"] and os.listdir(tmp_path) == ["site"]
+    assert sorted(os.listdir(target)) == [MANIFEST, "new.html"] and os.listdir(tmp_path) == ["site"]
 
 
 def contents(store: Store):
@@ -107,7 +108,7 @@ def test_cli_jsonl_with_filters(store, db, tmp_path):
                  "--site", SITE_A, "--author", "7", "--updated-since", "2011-01-01")
     assert result.returncode == 0, result.stderr
     assert [json.loads(line)["story_id"] for line in out.read_text().splitlines()] == [3]
-    assert "exported 1 stories as jsonl" in result.stderr
+    assert "exported 1 story as jsonl" in result.stderr
     bad = run(sys.executable, "-m", "mirror", "export", "jsonl", "--db", db, "--updated-since", "yesterday")
     assert bad.returncode == 2 and "--updated-since takes a date" in bad.stderr
     stdout = run(sys.executable, "-m", "mirror", "export", "jsonl", "--db", db, "--story", "9")
@@ -123,7 +124,7 @@ def test_finished_exports_get_the_usual_permissions(tmp_path):
     try:
         with atomic_file(tmp_path / "dump.jsonl", "w") as stream:
             stream.write("{}\n")
-        with atomic_dir(tmp_path / "site") as folder:
+        with owned_folder(tmp_path / "site", "html") as folder:
             (folder / "index.html").write_text("<p>hi</p>")
     finally:
         os.umask(mask)

@@ -21,6 +21,7 @@ import pytest
 from lxml import html as lxml_html
 
 from mirror.export.html import write_html_site
+from mirror.export.manifest import MANIFEST
 from mirror.export.run import export
 from mirror.export.sanitize import clean_html
 from mirror.items import Author, Series, Story
@@ -90,7 +91,7 @@ def site(store: Store, tmp_path: Path) -> Path:
 
 def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
 
 
 # ---------------------------------------------------------------- golden, layout, links

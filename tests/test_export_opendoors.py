@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from mirror.export.manifest import MANIFEST
 from mirror.export.opendoors import LIMITS, TABLES, sql_literal, write_opendoors
 from mirror.export.run import export
 from mirror.items import Author, Chapter, Series, Story, Tag
@@ -107,7 +108,7 @@ def exported(store: Store, tmp_path: Path) -> Path:
 
 
 def test_export_matches_golden(exported: Path) -> None:
-    assert sorted(p.name for p in exported.iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in exported.iterdir()) == sorted([*FILES, MANIFEST])
     if UPDATE_GOLDEN:
         GOLDEN.mkdir(parents=True, exist_ok=True)
         for name in FILES:

@@ -84,3 +84,15 @@ def test_html_series_page_in_series_order_with_sub_series_nested(stocked: Store,
     assert '<li class="subseries">' in saga and '<li value="2"><a class="story-title"' in saga
     assert page.count('id="s-1-2"') == 1  # nested only, not again at the top level
     assert 'id="s-1-9"' in page  # a series never read still lists its story
+
+
+def test_html_sub_series_takes_no_number_of_its_own(stocked: Store, tmp_path: Path) -> None:
+    """The Saga's list shows Side Tales (a sub-series), then Gamma numbered 1: the sub-series' item
+    must not be counted "1." too (an <ol> numbers every <li> it is not told otherwise about)."""
+    export(stocked, "html", str(tmp_path / "html"))
+    css = (tmp_path / "html" / "style.css").read_text(encoding="utf-8")
+    assert ".stories > li.subseries { list-style-type: none; }" in css
+    page = (tmp_path / "html" / "series.html").read_text(encoding="utf-8")
+    saga = page[page.index('id="s-1-1"'):]
+    first_story = saga.index('<li value="1"><a class="story-title"')
+    assert saga.index('<li class="subseries">') < first_story  # unnumbered, before Gamma (1)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from mirror.export.csvs import CHAPTER_COLUMNS, STORY_COLUMNS, write_csv_folder
+from mirror.export.manifest import MANIFEST
 from mirror.export.run import export
 from mirror.export.text import html_to_lines, write_txt
 from mirror.items import Author, Chapter, Series, Story, Tag
@@ -257,7 +258,7 @@ def test_csv_golden(store: Store, tmp_path: Path) -> None:
     out = tmp_path / "csv"
     result = export(store, "csv", str(out))
     assert result.stories == 3
-    assert sorted(p.name for p in out.iterdir()) == ["chapters.csv", "stories.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "chapters.csv", "stories.csv"]
     stories_csv = (out / "stories.csv").read_bytes()
     chapters_csv = (out / "chapters.csv").read_bytes()
     check_golden(TXT_CSV / "stories.csv", stories_csv)
@@ -323,7 +324,7 @@ def test_cli_exports_txt_and_csv(db: str, tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
     txt = tmp_path / "txt"
     assert sorted(p.name for p in txt.iterdir()) == [
-        "000001-members-only.txt", "000024-zoes-cafe-at-night.txt", "001402-belonging.txt"]
+        MANIFEST, "000001-members-only.txt", "000024-zoes-cafe-at-night.txt", "001402-belonging.txt"]
     assert (txt / "001402-belonging.txt").read_bytes() == SAMPLE_TXT.read_bytes()
     assert (txt / "000024-zoes-cafe-at-night.txt").read_bytes() == (TXT_CSV / "roundrobin.txt").read_bytes()
     for name in ("stories.csv", "chapters.csv"):

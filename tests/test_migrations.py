@@ -313,7 +313,7 @@ def test_versioned_older_database_is_an_error_until_upgraded(db_url: str) -> Non
                                            rf"this one needs {HEAD}\); back it up, then run: "
                                            r"mirror db upgrade --db '(sqlite|postgresql)"):
         Store(db_url).create_schema()
-    assert migrate.upgrade(db_url).applied == ("0004", HEAD)
+    assert migrate.upgrade(db_url).applied == tuple(migrate.revisions()[3:])  # 0004 up to HEAD
     with Store(db_url) as store:
         assert store.upsert_story(make_story(1)) == "new"
 

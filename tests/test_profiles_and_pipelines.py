@@ -57,7 +57,7 @@ def test_bad_profiles_name_the_file_and_key(tmp_path, text, message):
 def test_shipped_example_profile_is_valid():
     from pathlib import Path
 
-    assert load_profile(Path(__file__).parent.parent / "config" / "sites" / "example.toml").delay == 2.0
+    assert load_profile(Path(__file__).parent.parent / "config" / "sites" / "example.toml.sample").delay == 2.0
 
 
 def test_spider_takes_the_date_format_from_the_profile(tmp_path):

@@ -179,6 +179,8 @@ def test_reparse_reports_stories_whose_records_are_gone(copied):
 
 
 def test_reparse_without_a_warc_folder_is_a_clear_error(db):
+    with Store(db) as store:  # a database no crawl with --warc wrote to (a missing one: "no database")
+        store.create_schema()
     result = mirror("reparse", "--db", db)
     assert result.returncode == 2
     assert "--warc DIR" in result.stderr

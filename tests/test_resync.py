@@ -19,7 +19,7 @@ from tests.storage_fixtures import cloned, database, template_database
 from tests.test_crawl_sample import ROOT, canon, crawl, last_run, run
 
 STORY_PAGES = "viewstory.php"
-re_progress = re.compile(r"progress: \d+ of \d+ stories done, \d+ requests, \d+ errors, about .+ left")
+re_progress = re.compile(r"progress: stories \d+/(about )?\d+(, \w+ \d+/\d+)*; \d+ requests?, \d+ errors?")
 
 
 def fetched_story_ids(log) -> set[int]:

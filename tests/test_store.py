@@ -129,6 +129,7 @@ def test_storing_twice_leaves_one_copy_of_every_row(store: Store) -> None:
         "taxonomy_versions": 0,
         "images": 0,
         "image_urls": 0,
+        "site_locks": 0,
     }
     for s in stories:
         assert store.upsert_story(copy.deepcopy(s)) == "unchanged"

@@ -236,17 +236,18 @@ def run_site(site: str, db_url: str, crawl_args: Sequence[str] = (), *,
 
 def site_busy(site: str, db_url: str) -> bool:
     """Is the site's lock held right now?  (A hint: the crawl process takes the lock for real.)"""
-    from mirror.cluster.lock import LockError, SiteLock
+    from mirror.cluster.lock import SiteLock
     from mirror.profiles import ProfileError, get_profile
+    from mirror.storage import StorageError
     from mirror.urls import BadURL
 
     try:
         base = site if "://" in site else get_profile(site).base_url
         probe = SiteLock(db_url, base)
-        if not probe.acquire():
-            return True
-        probe.release()
-    except (ProfileError, BadURL, LockError, ValueError) as exc:  # the crawl process reports it
+        holder = probe.live_holder()
+        probe.store.close()
+        return holder is not None
+    except (ProfileError, BadURL, StorageError, ValueError) as exc:  # the crawl process reports it
         logger.info("could not look at the lock of %s first: %s", site, exc)
     return False
 

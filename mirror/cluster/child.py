@@ -6,8 +6,9 @@ one line ``MIRROR-RESULT {json}`` on standard output.  Exit codes: those of ``mi
 (0 done, 1 some stories failed or the site paused, 2 a usage or configuration problem, 130
 interrupted), and :data:`EXIT_BUSY` when another process holds the site's lock (nothing crawled).
 
-The lock is held by this process, so it is released by the database server (or the kernel) the
-moment this process dies, whatever kills it.  The process also dies with its parent: the worker
+The lock (a ``site_locks`` row) names this process, and the crawl keeps its heartbeat: when the
+process dies, whatever kills it, the next crawl of the site takes the lock over (at once on this
+host, after ``MIRROR_SITE_LOCK_STALE`` seconds without a heartbeat from another).  The process also dies with its parent: the worker
 sets ``PR_SET_PDEATHSIG`` where Linux has it, and ``--parent-pid`` makes a watcher thread kill the
 process once the parent is gone (every platform).
 """
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from mirror.cli import parse_setting
     from mirror.cluster.lock import LockError, SiteLock
-    from mirror.crawl import resolve_profile, run_crawl
+    from mirror.crawl import check_database, resolve_profile, run_crawl
     from mirror.profiles import ProfileError
     from mirror.storage import StorageError
     from mirror.urls import BadURL
@@ -109,12 +110,13 @@ def main(argv: list[str] | None = None) -> int:
         base, _profile = resolve_profile(args.site if is_url else None, None if is_url else args.site,
                                          extra.get("MIRROR_CONFIG_DIR"))
         result["base_url"] = base
-        lock = SiteLock(args.db, base)
+        check_database(args.db)  # a damaged database is refused before the lock writes into it
+        lock = SiteLock(args.db, base, extra.get("MIRROR_SITE_LOCK_STALE"))
         if not lock.acquire():
-            print(f"{base} is already being crawled (its lock is held elsewhere)", file=sys.stderr, flush=True)
+            print(f"{base} is being crawled by {lock.holder.describe()}", file=sys.stderr, flush=True)
             emit({**result, "status": "busy", "returncode": EXIT_BUSY})
             return EXIT_BUSY
-        print(f"lock taken for {base} ({lock.where})", file=sys.stderr, flush=True)
+        print(f"lock taken for {base}", file=sys.stderr, flush=True)
         if args.requested_at and finished_since(args.db, base, args.requested_at):
             lock.release()
             print(f"lock released for {base}: a crawl started after this one was requested has "
@@ -132,10 +134,14 @@ def main(argv: list[str] | None = None) -> int:
         emit({**result, "status": "error", "error": str(exc), "returncode": 2})
         return 2
     finally:
-        lock.release()
-        print(f"lock released for {base}", file=sys.stderr, flush=True)
+        try:
+            lock.release()
+            print(f"lock released for {base}", file=sys.stderr, flush=True)
+        except LockError as exc:  # the next crawl takes a dead holder's lock over
+            print(f"could not release the lock: {exc}", file=sys.stderr, flush=True)
     code = crawl.exit_code
-    emit({**result, "status": "finished" if code == 0 else "interrupted" if code == 130 else "failed",
+    status = {0: "finished", 130: "interrupted", EXIT_BUSY: "busy"}.get(code, "failed")
+    emit({**result, "status": status,
           "returncode": code, "finish_reason": crawl.finish_reason, "message": crawl.finish_message,
           "started": started,
           "seconds": round(crawl.seconds, 3), "stories": crawl.stories,

@@ -4,8 +4,8 @@
   and :func:`stories` streams them from the store (constant memory).
 * :func:`safe_name` makes a file name from ids and a slug of the title: never a path from the
   site, no ``..``, no separators, bounded length, unique per story.
-* :func:`atomic_file` / :func:`atomic_dir` never leave a half-written file (or folder) under its
-  final name: they write to a temporary name beside it, then rename.
+* :func:`atomic_file` never leaves a half-written file under its final name: it writes to a
+  temporary name beside it, then renames.  Folders: :func:`mirror.export.manifest.owned_folder`.
 
 Writers take open streams; these helpers are for the driver that opens them.
 """
@@ -16,7 +16,6 @@ import contextlib
 import datetime as dt
 import os
 import re
-import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -75,7 +74,7 @@ def _umask() -> int:
     return mask
 
 
-def _usual_mode(path: Path, *, folder: bool) -> None:
+def usual_mode(path: Path, *, folder: bool) -> None:
     """Temporary files and folders are made owner-only; the finished export gets the mode any
     new file (0666) or folder (0777) would have, less the umask: it is meant to be shared."""
     os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
@@ -90,31 +89,9 @@ def atomic_file(path: str | os.PathLike, mode: str = "wb", **kwargs) -> Iterator
     try:
         with open(temp, mode, **kwargs) as stream:
             yield stream
-        _usual_mode(Path(temp), folder=False)
+        usual_mode(Path(temp), folder=False)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        raise
-
-
-@contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
-    """Build a folder under a temporary name beside ``path``; it replaces ``path`` when done."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
-    try:
-        yield temp
-        _usual_mode(temp, folder=True)
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            temp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            temp.rename(target)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
         raise

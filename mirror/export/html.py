@@ -51,6 +51,7 @@ nav a { margin-right: 1em; }
 .meta dd { margin: 0 0 0.2em 0; }
 .summary, .notes { border-left: 3px solid #ccc; padding-left: 1em; margin: 0.5em 0; }
 .stories > li { margin-bottom: 1.2em; }
+.stories > li.subseries { list-style-type: none; }
 .story-title { font-size: 1.1em; font-weight: bold; }
 .chapter-text { margin: 2em 0; }
 .notice { background: #fff3cd; padding: 0.5em 1em; }

@@ -7,7 +7,10 @@ Formats register here with how they are written:
 * ``folder``: a writer that builds a whole folder from the stories (csv, html, opendoors);
 * ``archive``: one binary file built from the stories and the WARC folder (wacz).
 
-Every file is written atomically; the database is only read.
+Every file is written atomically; the database is only read.  An export writes only what it
+owns (:mod:`mirror.export.manifest`): a folder export is built under a temporary name, then
+replaces an earlier export of its format file by file, leaving anything else in the folder alone;
+a file export replaces only an earlier export of its kind (or any file with ``force``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mirror.export.common import ExportFilter, atomic_dir, atomic_file, safe_name, stories
+from mirror.export.common import ExportFilter, atomic_file, safe_name, stories
+from mirror.export.manifest import check_file_target, owned_folder
 from mirror.items import Story
 from mirror.storage import Store
 from mirror.storage.images import StoreImages
@@ -81,18 +85,20 @@ def _story_reviews(store: Store, flt: ExportFilter | None):
     return story_reviews(store, flt.site if flt else None)
 
 
-def export_records(store: Store, kind: str, out: str, site: str | None = None) -> int:
+def export_records(store: Store, kind: str, out: str, site: str | None = None, *, force: bool = False) -> int:
     """``mirror export jsonl --kind authors|series|reviews``: one record per line."""
     from mirror.export.jsonl import write_records
     if out == "-":
         return write_records(store, kind, sys.stdout, site=site)
+    check_file_target(out, "jsonl", kind=kind, force=force)
     with atomic_file(out, "w", encoding="utf-8", newline="\n") as stream:
         return write_records(store, kind, stream, site=site)
 
 
 def export(store: Store, fmt: str, out: str, flt: ExportFilter | None = None,
-           warc_dir: str | None = None) -> ExportResult:
-    """Write format ``fmt`` to ``out`` (a file or '-' for stream formats, else a folder)."""
+           warc_dir: str | None = None, *, force: bool = False) -> ExportResult:
+    """Write format ``fmt`` to ``out`` (a file or '-' for stream formats, else a folder).  ``force``:
+    write into a folder holding other things too (left untouched), or replace any existing file."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
     spec = FORMATS[fmt]
@@ -104,30 +110,31 @@ def export(store: Store, fmt: str, out: str, flt: ExportFilter | None = None,
         if out == "-":
             writer(selected, sys.stdout, **extra)
         else:
+            check_file_target(out, fmt, force=force)
             with atomic_file(out, "w", encoding="utf-8", newline="\n") as stream:
                 writer(selected, stream, **extra)
             result.paths.append(Path(out))
     elif spec.kind == "archive":
         if not warc_dir:
             raise ValueError(f"export {fmt} needs the WARC folder: --warc DIR")
+        check_file_target(out, fmt, force=force)
         with atomic_file(out, "wb") as stream:
             writer(selected, stream, warc_dir)
         result.paths.append(Path(out))
     elif spec.kind == "per_story":
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
         mode = "wb" if spec.binary else "w"
         extra = {} if spec.binary else {"encoding": "utf-8", "newline": "\n"}
-        for story in selected:
-            path = folder / safe_name(story, spec.extension)
-            with atomic_file(path, mode, **extra) as stream:
-                if fmt == "epub":  # the story's stored images, embedded
-                    writer(story, stream, images=StoreImages(store))
-                else:
-                    writer(story, stream)
-            result.paths.append(path)
+        with owned_folder(out, fmt, force=force) as staging:
+            for story in selected:
+                name = safe_name(story, spec.extension)
+                with atomic_file(staging / name, mode, **extra) as stream:
+                    if fmt == "epub":  # the story's stored images, embedded
+                        writer(story, stream, images=StoreImages(store))
+                    else:
+                        writer(story, stream)
+                result.paths.append(Path(out) / name)
     else:
-        with atomic_dir(out) as folder:
+        with owned_folder(out, fmt, force=force) as folder:
             if fmt == "html":  # nests sub-series under their parent; reviews; author profiles
                 site = flt.site if flt else None
                 writer(selected, folder, series=list(store.iter_series(site)),

@@ -96,6 +96,8 @@ class EfictionSpider(scrapy.Spider):
         self.skip_story_ids: set[int] = set()  # done by an interrupted run: set when resuming
         self.login_problem: str | None = None
         self.listing_complete = False  # True once every listing page was read
+        self.listing_known: set[int] = set()  # offsets of the listing pages it links (progress)
+        self.listing_read: dict[int, int] = {}  # offset -> stories shown, of the pages read
         self.series_seen: set[int] = set()  # series whose pages were requested in this run
         self.reviews_seen: set[tuple[str, int]] = set()  # items whose reviews were requested
         self.authors_seen: set[int] = set()  # members whose profile was requested
@@ -197,6 +199,7 @@ class EfictionSpider(scrapy.Spider):
         if self.date_format == "auto":  # the profile says "auto", or there is none: infer it
             self._infer_date_format(page)
         listing = parse_listing(page, self.base_url, self.date_format, self.encoding)
+        self._note_listing(response.url, listing)
         if first and not listing.entries and not looks_like_efiction(page):
             self.crawler.stats.set_value("mirror/not_efiction", response.url)
             raise CloseSpider("not_efiction")
@@ -305,6 +308,20 @@ class EfictionSpider(scrapy.Spider):
         for url in pages:  # after the work of the stories already found (see LISTING_PRIORITY)
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
                                  priority=LISTING_PRIORITY)
+
+    def _note_listing(self, url: str, listing) -> None:
+        """What the listing shows of its size, as stats for the progress display: its pages (the
+        offsets in its page links) and so about how many stories it holds: the last page's offset
+        plus a page of stories (the smallest offset), or what that page shows once it was read."""
+        here = _offset(url)
+        self.listing_read[here] = len(listing.entries)
+        self.listing_known |= {here, *(_offset(u) for u in listing.page_urls if urls.is_allowed(u, self.base_url))}
+        last = max(self.listing_known)
+        per_page = min((offset for offset in self.listing_known if offset > 0), default=0)
+        stats = self.crawler.stats
+        stats.set_value("mirror/listing/pages_known", len(self.listing_known))
+        stats.set_value("mirror/listing/pages_read", len(self.listing_read.keys() & self.listing_known))
+        stats.set_value("mirror/listing/stories_shown", last + self.listing_read.get(last, per_page))
 
     def _admit(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
         """What a listing page asks for, or held back while the crawl is on probation: until the

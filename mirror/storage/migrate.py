@@ -14,7 +14,8 @@ works the same on SQLite and PostgreSQL.
   it matches.  A SQLite file with data is copied to a backup next to it first.
 * :func:`ensure_schema` -- what ``Store`` runs on first use: an empty database is brought to
   the newest revision; an unversioned one that already matches it is stamped; anything else
-  (older, newer, unrecognised) is a :class:`~mirror.storage.StorageError` saying what to do.
+  (older, newer, unrecognised, another program's SQLite database) is a
+  :class:`~mirror.storage.StorageError` saying what to do.
   Existing data is never migrated implicitly.
 
 Developers add a migration with ``python -m mirror.storage.migrate revision -m "what changed"``
@@ -27,7 +28,9 @@ import argparse
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 import logging
+import os
 import re
 import sqlite3
 import sys
@@ -45,6 +48,7 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL
 
+from .check import foreign_error, quick_check, watch_engine
 from .models import Base
 from .store import StorageError, _display_url, _parse_url
 
@@ -157,6 +161,7 @@ def revisions() -> list[str]:
 def _engine(url: str | URL, busy_timeout: float = 10.0) -> tuple[Engine, str]:
     parsed = _parse_url(url.render_as_string(hide_password=False) if isinstance(url, URL) else url)
     engine = create_engine(parsed)
+    watch_engine(engine)  # a damaged file, or not a database: StorageError naming it
     if engine.dialect.name == "sqlite":
         timeout_ms = int(busy_timeout * 1000)
 
@@ -244,6 +249,17 @@ def _mismatch(tables: dict[str, frozenset[str]]) -> str:
     return "; ".join(parts) or "its tables differ from every fic-mirror schema"
 
 
+def _foreign(conn: Connection, url: str | URL) -> None:
+    """Another program's database (it has tables, none of fic-mirror's): StorageError.  On
+    PostgreSQL only another program's ``alembic_version``: a server database may be shared."""
+    if conn.dialect.name != "sqlite":
+        return
+    others = [t for t in inspect(conn).get_table_names()
+              if t != VERSION_TABLE and not t.startswith("sqlite_")]
+    if others:
+        raise foreign_error(url, others)
+
+
 def _state(conn: Connection, url: str) -> SchemaState:
     head = head_revision()
     insp = inspect(conn)
@@ -253,9 +269,12 @@ def _state(conn: Connection, url: str) -> SchemaState:
             raise StorageError(f"the database {url} has several schema revisions ({', '.join(heads)})")
         if heads:
             rev = heads[0]
+            if rev not in revisions() and not _tables(conn):  # another program's migrations
+                raise foreign_error(conn.engine.url, insp.get_table_names())
             return SchemaState(url, rev, True, False, head, rev in revisions())
     tables = _tables(conn)
     if not tables:
+        _foreign(conn, conn.engine.url)
         return SchemaState(url, None, False, True, head, True)
     rev = _detect(conn, tables)
     return SchemaState(url, rev, False, False, head, rev is not None)
@@ -329,6 +348,12 @@ def _backup_sqlite(path: Path, revision: str | None) -> Path:
     """A consistent copy (SQLite's backup API, WAL included) next to *path*."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.{revision or 'unversioned'}-{stamp}.bak")
+    for n in itertools.count(2):  # never over an existing file (an earlier backup, or the user's)
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            break
+        except FileExistsError:
+            target = path.with_name(f"{path.name}.{revision or 'unversioned'}-{stamp}-{n}.bak")
     src = sqlite3.connect(path)
     try:
         dst = sqlite3.connect(target)
@@ -371,7 +396,9 @@ def upgrade(url: str | URL, revision: str = "head", *, backup: bool = True,
     file holding data is copied next to itself (``<name>.<revision>-<UTC time>.bak``) first.
     Raises :class:`StorageError` for a database newer than this code or unrecognised, and
     :class:`ValueError` for an unknown or older *revision*; on failure nothing is changed.
+    A SQLite file that fails ``PRAGMA quick_check`` is refused before anything is done.
     """
+    quick_check(url)  # a damaged file is never upgraded (nor copied)
     engine, shown = _engine(url, busy_timeout)
     try:
         try:

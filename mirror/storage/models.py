@@ -589,4 +589,22 @@ class TaxonomyVersionRow(Base):
     last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class SiteLockRow(Base):
+    """The lock that lets one crawl at a time mirror a site (mirror/storage/locks.py): who holds
+    it (a token of its own, the host and process), since when, its last heartbeat, and its run.
+    The row exists while a crawl holds the lock; a dead holder's row is taken over."""
+
+    __tablename__ = "site_locks"
+
+    base_url: Mapped[str] = mapped_column(Text, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    host: Mapped[str] = mapped_column(Text)
+    pid: Mapped[int] = mapped_column(Integer)
+    # the process's start time (clock ticks after boot, /proc/PID/stat): a reused pid differs
+    pid_started: Mapped[int | None] = mapped_column(BigInteger)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
 TABLE_NAMES = tuple(t.name for t in Base.metadata.sorted_tables)

@@ -19,6 +19,8 @@ Design notes
   of failing on a lock upgrade.
 * The schema is managed by Alembic (:mod:`mirror.storage.migrate`): an empty database gets
   every migration on first use; an older one is a clear error until ``mirror db upgrade``.
+  A damaged file, one that is not a database, or another program's database is a
+  :class:`StorageError` naming the file (:mod:`mirror.storage.check`), never a traceback.
 * History is never thrown away: :meth:`Store.upsert_story` keeps every version
   of a story's metadata (``story_versions``) and of each chapter
   (``chapter_versions``), compared by SHA-256 so an unchanged re-store only
@@ -555,9 +557,12 @@ class Store(ImageStore):
 
     ``Store(url)`` creates the engine only; tables are created on first use.
     A bad URL raises :class:`ValueError` naming it; a database that cannot be
-    opened raises :class:`StorageError` on first use.  Thread-safe: each call
-    uses its own session.  ``connections``: how many threads use it at once
-    (a server database keeps that many connections open for them).
+    opened raises :class:`StorageError` on first use, as does a damaged file, one
+    that is not a database, or another program's database (:mod:`.check`).
+    Thread-safe: each call uses its own session.  ``connections``: how many
+    threads use it at once (a server database keeps that many connections open
+    for them).  ``create=False`` (read-only commands): a SQLite file that does
+    not exist is a :class:`StorageError` now, not a new empty database.
     """
 
     def __init__(
@@ -569,9 +574,14 @@ class Store(ImageStore):
         retry_attempts: int = 5,
         batch_size: int = 50,
         connections: int = 10,
+        create: bool = True,
     ) -> None:
+        from .check import require_existing, watch_engine  # imports this module
+
         parsed = _parse_url(url)
         self.url = _display_url(parsed)  # password hidden: safe to log
+        if not create:
+            require_existing(parsed)
         self.retry_attempts = max(1, int(retry_attempts))
         self.batch_size = max(1, int(batch_size))
         options: dict[str, Any] = {"echo": echo, "json_serializer": _json_serializer}
@@ -592,8 +602,9 @@ class Store(ImageStore):
                 f"which is not installed{hint}"
             ) from None
         self.dialect = self.engine.dialect.name
+        watch_engine(self.engine)
         if self.dialect == "sqlite":
-            _configure_sqlite(self.engine, busy_timeout)
+            _configure_sqlite(self.engine, busy_timeout, wal=create)
         self._write_engine = self.engine.execution_options(mirror_write=True)
         if self.dialect == "postgresql":
             # one snapshot for a whole export
@@ -2126,7 +2137,9 @@ def _short(exc: BaseException | None) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float, *, wal: bool = True) -> None:
+    """Per-connection settings; *wal* False (a read-only Store) leaves the file's journal mode as
+    it is, so reading never changes the file (fic-mirror makes its databases in WAL mode)."""
     timeout_ms = int(busy_timeout * 1000)
 
     @event.listens_for(engine, "connect")
@@ -2137,7 +2150,8 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            if wal:
+                cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
