@@ -124,12 +124,14 @@ class ImagePipeline:
             wanted.append(url)
         if not wanted:
             return
+        # claimed before the database is asked: a story processed while it answers (two stories
+        # showing the same image) must not ask for it again
+        self.requested.update(wanted)
         status = await deferred_to_future(deferToThread(self.store.image_url_status, site, wanted))
         for url in wanted:
             if status.get(url) == "ok":  # stored by an earlier crawl: never fetched again
                 self.stats.inc_value("mirror/images/known")
                 continue
-            self.requested.add(url)
             self.stats.inc_value("mirror/images/requested")
             meta = {"mirror_image": True, "download_maxsize": self.max_bytes,
                     "download_warnsize": 0}
