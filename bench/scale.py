@@ -157,7 +157,10 @@ def run_db(label: str, n: int, info: dict, db_url: str, server: ServerProcess, c
     print(f"{label:10} full crawl: {full.stories:,} stories, {full_served['requests']:,} requests "
           f"({full.responses:,} responses) in {full.seconds:.1f} s: {full.stories_per_s:.1f} stories/s, "
           f"{full.pages_per_s:.0f} pages/s; peak RSS {full.total_peak_rss_mib:.0f} MiB ({_rss(full)}); "
-          f"CPU {full.cpu_seconds:.0f} s in the crawl's own process", flush=True)
+          f"CPU {full.cpu_seconds:.0f} s in the crawl's own process; "
+          f"{full_served['story'] / max(full.stories, 1):.2f} story pages and "
+          f"{full_served['requests'] / max(full.stories, 1):.2f} requests per story (by script: "
+          f"{full_served['by_script']})", flush=True)
     resync = crawl(server.base_url, db_url, settings)
     resync_served = server.log()
     print(f"{label:10} unchanged re-sync: {resync_served['requests']} requests "

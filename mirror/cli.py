@@ -55,9 +55,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from mirror.crawl import run_crawl
     from mirror.options import check_crawl_options
 
-    check_crawl_options(date_format=args.date_format, encoding=args.encoding,
-                        settings=[parse_setting(item)[0] for item in args.set or []])
     extra = dict(parse_setting(item) for item in args.set or [])
+    check_crawl_options(date_format=args.date_format, encoding=args.encoding, settings=extra)
     if args.ignore_robots:
         extra["ROBOTSTXT_OBEY"] = False
     if args.full:

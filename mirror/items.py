@@ -79,6 +79,13 @@ class StoryPages:
     ceiling: int | None = None
     # What the listing showed about the story (its first rendering), for the agreement check.
     listed: "Story | None" = None
+    # The story as the listing and the printable view give it, without the index
+    # (mirror/parsing/whole.py), when the spider read it so to route; not stored.
+    whole: "Story | None" = None
+    # Why the story's index was fetched (mirror/index/<reason>), None when it was not; and
+    # whether this story is the crawl's check that the index adds nothing (its "calibration").
+    index_reason: str | None = None
+    calibration: bool = False
 
 
 @dataclass
@@ -160,6 +167,9 @@ class Story:
     # The pages this fetch read (listing first, then in fetch order), with their WARC locations:
     # stored, not content (a new capture of the same text is no change).
     sources: list[Source] = field(default_factory=list)
+    # The fields this rendering's metadata block showed (labelled or not): not stored; the
+    # index check (mirror/parsing/whole.py) compares them across renderings.
+    shown: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -269,6 +279,10 @@ class ReviewSet:
     listed_count: int | None = None
     requests: int = 0
     warnings: list[str] = field(default_factory=list)
+    # A story's chapter menu on its review pages ("Reviews For K. Title", eFiction's inorder and
+    # chapid): chapter number -> chapid, numbers and chapids each shown once.  Fills the stored
+    # chapters' ids an index page did not give (never replaces one).
+    chapter_ids: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass

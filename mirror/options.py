@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
 from mirror.profiles import check_value
@@ -48,10 +48,22 @@ def check_setting_names(names: Iterable[str]) -> None:
                               "(the settings are listed in mirror/settings.py and Scrapy's documentation)")
 
 
+# Settings whose value is one of a few words (the spider refuses any other too).
+SETTING_CHOICES = {"MIRROR_INDEX": ("auto", "always")}
+
+
+def check_setting_values(settings: Mapping[str, Any]) -> None:
+    """OptionError for a ``-s NAME=VALUE`` whose value is not one of the setting's words."""
+    for name, choices in SETTING_CHOICES.items():
+        if name in settings and settings[name] not in choices:
+            raise OptionError(f"-s {name}={settings[name]}: must be one of {', '.join(choices)}"
+                              f"{suggestion(str(settings[name]), choices)}")
+
+
 def check_crawl_options(*, date_format: str | None = None, encoding: str | None = None,
-                        settings: Iterable[str] = ()) -> None:
-    """Check a crawl's ``--date-format``, ``--encoding`` and ``-s`` setting names; OptionError
-    (one line naming the option) for the first that is wrong."""
+                        settings: Iterable[str] | Mapping[str, Any] = ()) -> None:
+    """Check a crawl's ``--date-format``, ``--encoding`` and ``-s`` setting names (and values,
+    given as a mapping); OptionError (one line naming the option) for the first that is wrong."""
     for option, key, value in (("--date-format", "date_format", date_format),
                                ("--encoding", "encoding", encoding)):
         if value is not None:
@@ -59,6 +71,8 @@ def check_crawl_options(*, date_format: str | None = None, encoding: str | None 
             if problem:
                 raise OptionError(f"{option}: {problem}")
     check_setting_names(settings)
+    if isinstance(settings, Mapping):
+        check_setting_values(settings)
 
 
 def port(text: str) -> int:

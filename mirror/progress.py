@@ -33,7 +33,7 @@ PHASES = (
     ("images", "mirror/images/requested", ("mirror/images/stored", "mirror/images/failed")),
 )
 STORY_ERRORS = ("mirror/dropped", "mirror/stories/failed", "mirror/listing/failed")
-REQUESTS_PER_STORY = 2.0  # the index and the printable view, until the crawl has its own figure
+REQUESTS_PER_STORY = 1.0  # the printable view (the index when needed), until the crawl has its own figure
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,10 @@ MIRROR_CONFIG_DIR = None
 MIRROR_PROFILE = None
 # Fetch the printable whole-story view (1 request per story); False: one request per chapter.
 MIRROR_PRINTABLE = True
+# A story's index (viewstory.php?sid=N&index=1): "auto" reads it only when the listing block and
+# the printable view do not give the whole story (mirror/spiders/story.py: why, counted as
+# mirror/index/<reason>); "always" reads every story's index (its chapter ids, as before).
+MIRROR_INDEX = "auto"
 # The site-level breaker (mirror/breaker.py): the crawl stops when FIRST_BAD of the FIRST stories,
 # or IN_A_ROW stories in a row, could not be read or their renderings disagree.  `mirror crawl
 # --force` sets MIRROR_BREAKER_ENABLED = False.

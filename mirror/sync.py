@@ -3,7 +3,9 @@
 The listing (``browse.php?type=titles&sort=update``, newest first) shows each
 story's metadata block.  A story whose listed metadata equals what the database
 holds is not fetched: its drifting counters (reads, reviews) are updated from
-the listing and nothing else.  Paging stops once a whole page holds only
+the listing and nothing else.  Its reviews are read when the review count listed
+differs from the one listed when they were last read whole, or they never were
+(:meth:`SyncPlan.reviews_changed`).  Paging stops once a whole page holds only
 unchanged stories updated before the last successful sync (less a safety
 margin), so an unchanged archive costs a handful of listing requests.
 ``--full`` fetches everything (to catch edits the listing does not show).
@@ -29,7 +31,7 @@ from twisted.internet.defer import DeferredList
 from twisted.internet.threads import deferToThread
 
 from mirror import signals as mirror_signals
-from mirror.items import STATUS_OK, STATUS_RESTRICTED, Author, Series, Story
+from mirror.items import REVIEW_SERIES, REVIEW_STORY, STATUS_OK, STATUS_RESTRICTED, Author, Series, Story
 from mirror.storage import (AuthorRow, CrawlRun, CrawlStory, SeriesRow, SiteRow, Store, StoryAuthorRow, StoryRow,
                             StorySeriesRow, classes_from_json, database_url, tags_from_json)
 from mirror.storage.models import utcnow
@@ -76,10 +78,11 @@ class SyncPlan:
     series_of: dict[int, tuple[int, ...]] = field(default_factory=dict)
     fetched_series: set[int] = field(default_factory=set)
     unfetched_series: set[int] = field(default_factory=set)
-    # reviews: story id -> reviews stored (compared with the listing's count); authors: uids
-    # whose profile was read, and uids known without one
-    review_counts: dict[int, int] = field(default_factory=dict)
-    series_review_counts: dict[int, int] = field(default_factory=dict)  # series id -> SE reviews stored
+    # reviews: story (series) id -> the count the listing (the series page) showed when its
+    # reviews were last read whole, None when that read was cut short (Store.review_reads);
+    # authors: uids whose profile was read, and uids known without one
+    review_reads: dict[int, int | None] = field(default_factory=dict)
+    series_review_reads: dict[int, int | None] = field(default_factory=dict)
     profiled_authors: set[int] = field(default_factory=set)
     unprofiled_authors: set[int] = field(default_factory=set)
     # challenges: story id -> the challenge ids stored for it; challenges never read (named by a
@@ -99,6 +102,23 @@ class SyncPlan:
                  "ratings": {story.rating} if story.rating else set()}
         kind = {"categories": "category", "characters": "character", "classes": "class", "ratings": "rating"}
         return {part for part, ids in shown.items() if ids - known.get(kind[part], set())}
+
+    def reviews_changed(self, item_type: str, item_id: int, listed: int | None) -> bool:
+        """Whether what the listing (a series: its page) shows of an item's reviews, their count,
+        changed since they were last read whole, or they never were: a re-sync reads them then
+        only.  The count is compared with the one shown at that read, never with the reviews
+        stored: the site's counter need not match what its review pages show (reviews of deleted
+        chapters, reviews edited to "No Review", a series' count that includes its stories')."""
+        reads = self.series_review_reads if item_type == REVIEW_SERIES else self.review_reads
+        if item_id not in reads:
+            return bool(listed)
+        last = reads[item_id]
+        return last is None or (listed or 0) != last
+
+    def reviews_held(self, item_type: str, item_id: int) -> bool:
+        """Whether an item's reviews were read with some listed, or a read of them was cut short."""
+        reads = self.series_review_reads if item_type == REVIEW_SERIES else self.review_reads
+        return item_id in reads and reads[item_id] != 0
 
 
 def load_plan(store: Store, site: str, *, full: bool, margin_days: int, logged_in: bool) -> SyncPlan:
@@ -151,8 +171,8 @@ def load_plan(store: Store, site: str, *, full: bool, margin_days: int, logged_i
                 published=story.published, updated=story.updated))
     if last_sync is not None:
         plan.floor = last_sync.date() - dt.timedelta(days=margin_days)
-    plan.review_counts = store.review_counts(site)
-    plan.series_review_counts = store.review_counts(site, "SE")
+    plan.review_reads = store.review_reads(site, REVIEW_STORY)
+    plan.series_review_reads = store.review_reads(site, REVIEW_SERIES)
     plan.profiled_authors, plan.unprofiled_authors = store.profiled_authors(site)
     plan.challenges_of = {story.story_id: ids for story in stories
                           if (ids := tuple(t.id for t in tags_from_json(story.challenges) if t.id is not None))}

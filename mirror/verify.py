@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mirror.items import STATUS_RESTRICTED, Source
-from mirror.parsing.efiction import ParseError, StoryUnavailable, extract_story
+from mirror.parsing.efiction import ParseError, StoryUnavailable
+from mirror.parsing.whole import extract as extract_story
 from mirror.rebuild import SourceMissing, load_page, story_pages
 from mirror.storage import Store, database_url
 from pipelines.normalise import normalise_story

@@ -6,28 +6,31 @@ import logging
 
 from scrapy.exceptions import NotConfigured
 
-from mirror.items import AuthorPages, ChallengePages, ReviewPages, SeriesPages, Source, StoryPages, TaxonomyPages
+from mirror.items import AuthorPages, ChallengePages, ReviewPages, SeriesPages, Source, Story, StoryPages, TaxonomyPages
 from mirror.parsing.authors import extract_author
 from mirror.parsing.challenges import extract_challenge
-from mirror.parsing.efiction import ParseError, StoryUnavailable, extract_story
+from mirror.parsing.efiction import ParseError, StoryUnavailable
+from mirror.parsing import whole
 from mirror.parsing.reviews import extract_reviews
 from mirror.parsing.series import extract_series
 from mirror.parsing.taxonomy import extract_taxonomy
+from mirror import signals
 from pipelines import drop, drop_other, drop_series
 
 logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    def __init__(self, stats, encoding: str | None):
+    def __init__(self, stats, encoding: str | None, signals=None):
         self.stats = stats
         self.encoding = encoding
+        self.signals = signals  # the crawler's, for the index check's verdict
 
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("MIRROR_EXTRACT_ENABLED", True):
             raise NotConfigured("MIRROR_EXTRACT_ENABLED is off")
-        return cls(crawler.stats, crawler.settings.get("MIRROR_ENCODING"))
+        return cls(crawler.stats, crawler.settings.get("MIRROR_ENCODING"), crawler.signals)
 
     def process_item(self, item):
         if isinstance(item, SeriesPages):
@@ -43,12 +46,16 @@ class ExtractPipeline:
         if not isinstance(item, StoryPages):
             return item
         try:
-            story = extract_story(item, self.encoding)
+            story = whole.extract(item, self.encoding)
         except StoryUnavailable as exc:
+            self._calibrated(item, None)
             raise drop(self.stats, f"unavailable/{exc.reason}", str(exc)) from exc
         except ParseError as exc:
+            self._calibrated(item, None)
             self.stats.inc_value(f"mirror/parse_errors/{exc.field.split('[')[0]}")
             raise drop(self.stats, "parse_error", str(exc)) from exc
+        if item.calibration and isinstance(item.whole, Story):
+            self._calibrated(item, whole.differences(story, item.whole))
         story.sources = [Source.of(page) for page in ([item.listing] if item.listing else []) + item.pages]
         for warning in story.warnings:
             self.stats.inc_value("mirror/parse_warnings")
@@ -56,6 +63,12 @@ class ExtractPipeline:
         for name in story.disagreements:
             self.stats.inc_value(f"mirror/consistency/{name}")
         return story
+
+    def _calibrated(self, item: StoryPages, found: list[str] | None) -> None:
+        """The index check's verdict for the spider: the fields a story's index shows otherwise than
+        its listing and printable view ([] when none; None: the story could not be compared)."""
+        if item.calibration and self.signals is not None:
+            self.signals.send_catch_log(signals.index_checked, story_id=item.story_id, differences=found)
 
     def _other(self, kind: str, item, extract, what: str):
         """Reviews of an item, or a member's profile: dropped with the reason when unreadable."""

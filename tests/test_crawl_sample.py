@@ -134,8 +134,9 @@ def assert_every_story_matches(store: Store, base_url: str, dateformat: str = "d
         assert len(story.chapters) == len(truth.chapters), where
         for chapter, expected in zip(story.chapters, truth.chapters):
             at = f"{where} chapter {expected.inorder}"
-            assert (chapter.number, chapter.id, chapter.title) == (
-                expected.inorder, expected.chapid, expected.title), at
+            # the chapid: from the index, or the story's review pages; none when neither was read
+            assert (chapter.number, chapter.title) == (expected.inorder, expected.title), at
+            assert chapter.id in (expected.chapid, None), at
             assert [a.id for a in chapter.authors] == [expected.uid], at
             assert chapter.word_count == expected.wordcount, at
             assert canon(chapter.text_html) == canon(expected.text), at
@@ -182,7 +183,12 @@ def test_requests_per_story_and_crawl_record(mirrored):
     stats = run_record["stats"]
     stored = stats["mirror/stories/stored"]
     assert stored == len(ARCHIVE.listed_stories())
-    assert stats["mirror/requests/story"] / stored <= 2.0
+    # one request per story: the index of the round robin, of the members-only story and of the
+    # first story (the index check) only (mirror/spiders/story.py)
+    assert stats["mirror/requests/story"] / stored <= 1.1
+    assert {k: v for k, v in stats.items() if k.startswith("mirror/index/")} == {
+        "mirror/index/calibration": 1, "mirror/index/chapter_authors": 1, "mirror/index/members_only": 1,
+        "mirror/index/not_needed": stored - 3, "mirror/index/trusted": True}
     assert stats["mirror/requests/listing"] == 3  # 25 stories, 10 per page
     assert stats.get("mirror/dropped", 0) == 0
     assert run_record["status"] == "finished" and run_record["stories_new"] == stored
@@ -264,10 +270,19 @@ def test_scrapy_crawl_without_printable_gives_the_same_mirror(mirrored, tmp_path
     assert result.returncode == 0, result.stderr
     assert not any("printable" in r.path_qs for r in archive.request_log())
     other = Store(db)
-    try:
-        assert export(other) == export(store)
+    try:  # the same, but for the chapter ids only an index shows (this crawl read every index)
+        assert without_chapter_ids(export(other)) == without_chapter_ids(export(store))
+        assert all(c["id"] for line in export(other).splitlines() for c in json.loads(line)["chapters"])
     finally:
         other.close()
+
+
+def without_chapter_ids(jsonl: str) -> list[dict]:
+    records = [json.loads(line) for line in jsonl.splitlines()]
+    for record in records:
+        for chapter in record["chapters"]:
+            chapter["id"] = None
+    return records
 
 
 def test_crawl_into_postgresql(archive, tmp_path):

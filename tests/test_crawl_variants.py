@@ -66,8 +66,8 @@ def test_series_and_the_crawl_record(variant_mirror):
     if not variant.printable:  # switched off: each story read chapter by chapter
         assert stats.get("mirror/printable/incomplete", 0) >= 1
         assert any("chapter=" in p and "printable" not in p for p in paths)
-    else:
-        assert stats["mirror/requests/story"] / stats["mirror/stories/stored"] <= 2.0
+    else:  # one request per story, but for the check, the round robin and the members-only story
+        assert stats["mirror/requests/story"] / stats["mirror/stories/stored"] <= 1.1
 
 
 def test_a_profile_saying_printable_false_never_asks_for_the_printable_view(tmp_path, db):

@@ -3,6 +3,7 @@ updates drifting counters without calling them changes, and keeps old versions."
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
@@ -11,10 +12,11 @@ from contextlib import ExitStack
 import pytest
 
 from mirror.sample import SampleArchive
+from mirror.sample import faults as F
 from mirror.sample.archive import ARCHIVE
-from sqlalchemy import select
+from sqlalchemy import create_engine, insert, select, update
 
-from mirror.storage import ChapterVersionRow, Store, StoryRow, StoryVersionRow
+from mirror.storage import ChapterVersionRow, ReviewRow, SiteRow, Store, StoryRow, StoryVersionRow, migrate
 from tests.storage_fixtures import cloned, database, template_database
 from tests.test_crawl_sample import ROOT, canon, crawl, last_run, run
 
@@ -79,6 +81,98 @@ def test_an_unchanged_archive_costs_one_listing_page_and_no_story_request(mirror
     assert run_record["mode"] == "resync" and run_record["status"] == "finished"
     assert run_record["stories_unchanged"] == 10  # the one listing page read: 10 stories seen, unchanged
     assert run_record["stories_new"] == run_record["stories_changed"] == 0
+
+
+LISTING = "/efiction/browse.php?type=titles&sort=update&offset=0"
+
+
+def review_requests(log) -> list[str]:
+    return [r.path_qs for r in log if "reviews.php" in r.path_qs]
+
+
+def first_page_reviewed(archive) -> list[int]:
+    """The stories with reviews on the first listing page (the one a re-sync reads), public ones."""
+    page = archive.by_update()[:archive.site.items_per_page]
+    return [s.sid for s in page if s.review_count and not s.members_only]
+
+
+def drift(store, site, sids) -> None:
+    """Store one review fewer than each story's listing counts, as on a site whose counter keeps
+    what its review pages no longer show (reviews of a deleted chapter, or edited to "No Review")."""
+    for sid in sids:
+        review = next(r for r in store.iter_reviews(site.base_url, "ST") if r.item_id == sid)
+        with store.engine.begin() as conn:
+            conn.execute(update(ReviewRow).where(ReviewRow.review_id == review.review_id)
+                         .values(removed_at=dt.datetime.now(dt.timezone.utc)))
+
+
+def test_an_unchanged_resync_reads_no_review_page_when_stored_review_counts_differ(mirrored):
+    site, archive, store, db = mirrored
+    reviewed = first_page_reviewed(archive)
+    assert len(reviewed) >= 3
+    drift(store, site, reviewed)
+    stored = store.review_counts(site.base_url)
+    assert all(stored.get(sid, 0) != archive.story(sid).review_count for sid in reviewed)
+    for _ in range(2):
+        log = resync(site, db)
+        assert [r.path_qs for r in log] == ["/robots.txt", LISTING]
+    # the listing's count (its counter) is stored as it is; the reviews as the last read left them
+    assert {sid: store.get_story(site.base_url, sid).review_count for sid in reviewed} == {
+        sid: archive.story(sid).review_count for sid in reviewed}
+    assert store.review_counts(site.base_url) == stored
+
+
+def test_only_the_story_whose_listed_review_count_changed_has_its_reviews_read(mirrored):
+    site, archive, store, db = mirrored
+    grown, drifted, *_ = first_page_reviewed(archive)
+    drift(store, site, [drifted])
+    new = archive.add_review(grown)  # a reader's review: the listing's count moves, nothing else
+    log = resync(site, db)
+    assert fetched_story_ids(log) == set()
+    assert review_requests(log) == [f"/efiction/reviews.php?type=ST&item={grown}"]
+    assert new.reviewid in {r.review_id for r in store.iter_reviews(site.base_url, "ST") if r.item_id == grown}
+    assert store.review_counts(site.base_url)[grown] == archive.story(grown).review_count
+    assert [r.path_qs for r in resync(site, db)] == ["/robots.txt", LISTING]
+
+
+def test_reviews_whose_pages_failed_are_read_again_until_read_whole(mirrored):
+    site, archive, store, db = mirrored
+    sid = next(sid for sid in first_page_reviewed(archive) if len(archive.story(sid).chapters) > 1)
+    while archive.story(sid).review_count <= site.items_per_page:  # two review pages
+        fewest = min(archive.story(sid).chapters, key=lambda c: c.review_count)
+        archive.add_review(sid, fewest.inorder)
+    second = F.on(lambda req: f"reviews.php?type=ST&item={sid}&offset=" in req.path_qs, F.status(404))
+    with F.injected(site, second):
+        log = resync(site, db)
+    assert second.hits == 1 and len(review_requests(log)) == 2
+    assert store.review_reads(site.base_url)[sid] is None  # not read whole
+    log = resync(site, db)  # nothing changed on the site since, but that read was cut short
+    assert len(review_requests(log)) == 2
+    assert store.review_reads(site.base_url)[sid] == archive.story(sid).review_count
+    assert store.review_counts(site.base_url)[sid] == archive.story(sid).review_count
+    assert [r.path_qs for r in resync(site, db)] == ["/robots.txt", LISTING]
+
+
+def test_an_upgraded_database_compares_with_the_reviews_it_stored_until_they_are_read(db):
+    """Migration 0007: a database mirrored before takes, as the count listed at the last read,
+    the reviews it stores with text and not removed (what a re-sync compared with before)."""
+    migrate.upgrade(db, "0006")
+    engine = create_engine(db)
+    review = {"site_id": 1, "item_type": "ST", "reviewer_name": "Guest", "signed": False, "date_display": "",
+              "text_html": "<p>Yes.</p>", "rating_only": False, "response_html": "", "source_url": "",
+              "content_hash": "x", "removed_at": None}
+    with engine.begin() as conn:
+        conn.execute(insert(SiteRow.__table__).values(id=1, base_url="http://archive.example/"))
+        conn.execute(insert(ReviewRow.__table__), [
+            {**review, "review_id": 1, "item_id": 5}, {**review, "review_id": 2, "item_id": 5},
+            {**review, "review_id": 3, "item_id": 5, "removed_at": dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)},
+            {**review, "review_id": 4, "item_id": 6, "rating_only": True, "text_html": "No Review"},
+            {**review, "review_id": 5, "item_id": 2, "item_type": "SE"}])
+    engine.dispose()
+    migrate.upgrade(db)
+    with Store(db) as store:
+        assert store.review_reads("http://archive.example/") == {5: 2, 6: 0}
+        assert store.review_reads("http://archive.example/", "SE") == {2: 1}
 
 
 def test_read_counts_drift_without_counting_as_changes(mirrored):

@@ -121,6 +121,7 @@ def test_storing_twice_leaves_one_copy_of_every_row(store: Store) -> None:
         "story_sources": 0,
         "reviews": 0,
         "review_versions": 0,
+        "review_reads": 0,
         "author_profiles": 0,
         "author_profile_versions": 0,
         "challenges": 0,

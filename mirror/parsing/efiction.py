@@ -79,6 +79,14 @@ def parse_and_keep(parse: Callable[..., T], page: Page, *args: Any) -> T:
     return result
 
 
+def parse_once(parse: Callable[..., T], page: Page, *args: Any) -> T:
+    """The parse kept on the page with these arguments (kept, not let go), else parsed and kept."""
+    key = _parse_key(parse, args)
+    if key not in page.parsed:
+        page.parsed[key] = parse(page, *args)
+    return page.parsed[key]
+
+
 def parse_kept(parse: Callable[..., T], page: Page, *args: Any) -> T:
     """The parse :func:`parse_and_keep` kept with these very arguments (then let go: it is used
     once), else ``parse(page, *args)``."""
@@ -363,6 +371,7 @@ def _story_record(page: Page, doc: etree._Element, region: scope.Region, base: s
                   story_notes_html=_story_notes(doc, region),
                   extra=meta.extra, **meta.fields)
     story.warnings = meta.warnings
+    story.shown = meta.found | {"title", "authors"}
     return story
 
 
@@ -460,6 +469,7 @@ class ChapterText:
     end_notes_html: str = ""
     source_url: str = ""
     has_text: bool = False  # a text container was present (an empty chapter is still a chapter)
+    heading: str = ""  # the chapter title line as shown ("Title by Author" in the printable view)
 
 
 @dataclass
@@ -516,8 +526,8 @@ def parse_printable(page: Page, encoding: str | None = None) -> PrintableStory:
             if not name.isdigit():  # chapter=K prints one chapter without the '#K' anchor
                 name = urls.script_and_query(page.url)[1].get("chapter", "")
             number = int(name) if name.isdigit() else len(chapters) + 1
-            title = _before_by(_text(div))
-            current = ChapterText(number, title, "", source_url=page.url)
+            heading = _text(div)
+            current = ChapterText(number, _before_by(heading), "", source_url=page.url, heading=heading)
             chapters[number] = current
         elif "notes" in classes or "endnotes" in classes:
             if current is None:
@@ -542,7 +552,7 @@ def printable_chapters(page: Page, encoding: str | None = None) -> tuple[set[int
     """(chapters whose text the printable view gave, chapters its list names); the parse is
     kept on the page, as by :func:`printable_chapter_numbers`."""
     try:
-        printable = parse_and_keep(parse_printable, page, encoding)
+        printable = parse_once(parse_printable, page, encoding)
     except (ParseError, StoryUnavailable):
         return set(), set()
     return {n for n, c in printable.chapters.items() if c.has_text}, set(printable.chapters)
@@ -623,6 +633,7 @@ def _listing_entry(listed: scope.ListedStory, url: str, base: str, date_format: 
     story = Story(site=base, story_id=sid, url=urls.story_url(base, sid), title=title, authors=authors,
                   review_count=_review_count(region, sid), extra=meta.extra, **meta.fields)
     story.warnings = meta.warnings
+    story.shown = meta.found | {"title", "authors"}
     return ListingEntry(sid, title, listed.gate, listed.members_only, story)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import lxml.html
@@ -309,6 +310,15 @@ def resolve_chapters(reviews: list[Review], chapters: dict[str, list[tuple[int, 
             warnings.append(f"review {review.review_id}: chapter title {review.chapter_title!r} is not unique")
 
 
+def _menu_ids(chapters: dict[str, list[tuple[int, int | None]]]) -> dict[int, int]:
+    """Chapter number -> chapid from the chapter menu, leaving out a number or a chapid the
+    menus showed twice (pages read while the story changed)."""
+    pairs = {(number, chapid) for found in chapters.values() for number, chapid in found if chapid is not None}
+    numbers = Counter(number for number, _ in pairs)
+    chapids = Counter(chapid for _, chapid in pairs)
+    return {number: chapid for number, chapid in sorted(pairs) if numbers[number] == 1 and chapids[chapid] == 1}
+
+
 def extract_reviews(review_pages: ReviewPages, encoding: str | None = None) -> ReviewSet:
     """All reviews of one item from every page fetched for it, newest first, each once."""
     base, kind, item = review_pages.site, review_pages.item_type, review_pages.item_id
@@ -332,6 +342,7 @@ def extract_reviews(review_pages: ReviewPages, encoding: str | None = None) -> R
                 result.reviews.append(review)
     if kind == REVIEW_STORY:
         resolve_chapters(result.reviews, chapters, result.warnings)
+        result.chapter_ids = _menu_ids(chapters)
     if review_pages.listed_count and not result.reviews:  # never a silent "no reviews"
         result.warnings.append(f"not understood: {url} lists {review_pages.listed_count} reviews but none could be "
                                "read (no Reviewer: line with a reviews.php?reviewid= link)")

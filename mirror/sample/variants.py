@@ -257,11 +257,17 @@ _PRINTER_LINK = re.compile(
 _RELATIVE_LINK = re.compile(r"""((?:href|src|action)=)(["'])(?![a-z]+:|/|#|\2)""", re.IGNORECASE)
 
 
+_FORMAT_STORY_NCR = re.compile(r"&#(8216|8217|8220|8221|8212|8211|8230);")
+
+
 def finish_page(page: str, variant: SiteVariant, public_base: str, *, rss: bool = False) -> str:
     """The stock page as the variant's site writes it (labels, charset, links)."""
     if variant.language == "de" and not rss:
         page = _translate_de(page)
     if variant.charset == "utf-8":
+        # format_story() on a UTF-8 site returns the text as stored: no references for the
+        # curly quotes and dashes it writes as &#8216;... in ISO-8859-1 mode
+        page = _FORMAT_STORY_NCR.sub(lambda m: chr(int(m.group(1))), page)
         page = page.replace(_META_ISO, _META_UTF8)
         page = page.replace('<?xml version="1.0" encoding="ISO-8859-1"?>', '<?xml version="1.0" encoding="UTF-8"?>')
     if rss and variant.language != "en":

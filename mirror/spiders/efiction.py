@@ -1,9 +1,8 @@
 """The eFiction spider: routes requests, yields the raw pages of each story.
 
-Per story it asks for the story index (metadata, chapter list) and the
-printable whole-story view (every chapter's text): two requests.  When the
-printable view fails or does not give every chapter, it falls back to one
-request per missing chapter.  Rating gates are passed within the PHP session by
+Per story it asks for the printable whole-story view and reads the story from it and the
+listing block: one request; the index only when those two do not give the whole story
+(mirror/spiders/story.py says when).  Rating gates are passed within the PHP session by
 adding the gate's own parameters (``warning=<rid>``, ``ageconsent=ok``) to the
 URL.  With credentials it logs in first, so members-only stories are read too.
 Extraction happens in the item pipelines, from the saved pages.
@@ -29,8 +28,7 @@ from scrapy.http import Response
 
 from mirror import signals, urls
 from mirror.items import REVIEW_SERIES, REVIEW_STORY, AuthorPages, ChallengePages, Page, ReviewPages, SeriesPages, StoryPages
-from mirror.parsing.efiction import (Gate, ParseError, StoryUnavailable, looks_like_efiction, parse_and_keep,
-                                     parse_listing, printable_chapters, read_index)
+from mirror.parsing.efiction import ParseError, StoryUnavailable, looks_like_efiction, parse_and_keep, parse_listing
 from mirror.parsing.challenges import ChallengeUnavailable, parse_challenge_listing, parse_challenge_page
 from mirror.items import TAXONOMY_PARTS, TaxonomyPages
 from mirror.parsing import taxonomy as taxonomy_parsing
@@ -40,7 +38,8 @@ from mirror.parsing.series import SeriesUnavailable, parse_series_listing, parse
 from mirror.parsing.dates import DEFAULT_FORMAT, infer_date_format
 from mirror.parsing.efiction import listing_dates
 from mirror.profiles import credentials, find_profile, get_profile
-from mirror.sync import fingerprint
+from mirror.spiders.story import StoryRequests, failure_reason, to_page
+from mirror.sync import FULL, SyncPlan, fingerprint
 
 LOGIN_FAILED = "the login failed"
 
@@ -50,19 +49,7 @@ LOGIN_FAILED = "the login failed"
 # story site queued one review or profile request per story until every story page was fetched);
 # the taxonomy last, when every listing page (and so every rating gate) has been seen.
 LISTING_PRIORITY = -3
-# Requests a story may cost beyond one per listed chapter: its index, a gate passed, the printable view.
-CEILING_MARGIN = 3
 TAXONOMY_PRIORITY = -4
-
-
-def to_page(response: Response, kind: str) -> Page:
-    headers = {key.decode("latin-1"): [v.decode("latin-1") for v in values]
-               for key, values in response.headers.items()}
-    # the WARC capture middleware (``--warc``) says where it kept this response
-    request = response.request
-    warc = request.meta.get("mirror_warc") if request is not None else None
-    return Page(url=response.url, status=response.status, headers=headers,
-                body=response.body, kind=kind, warc=dict(warc) if warc else None)
 
 
 def _offset(url: str) -> int:
@@ -70,14 +57,7 @@ def _offset(url: str) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def failure_reason(failure) -> str:
-    response = getattr(failure.value, "response", None)
-    if response is not None:
-        return f"HTTP {response.status}"
-    return f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
-
-
-class EfictionSpider(scrapy.Spider):
+class EfictionSpider(StoryRequests, scrapy.Spider):
     name = "efiction"
     profile = None  # the site profile (mirror.profiles.Profile), set by from_crawler
     pass_gates = True  # the profile's pass_age_gates
@@ -110,6 +90,7 @@ class EfictionSpider(scrapy.Spider):
         self.probation = 0  # stories asked for before the breaker's verdict (0: no probation)
         self.admitted = 0  # story index requests made so far
         self.held: list[scrapy.Request] = []  # story requests waiting for the breaker's verdict
+        self.parked = []  # stories read whole, waiting for the index check's verdict (spiders/story.py)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -124,6 +105,9 @@ class EfictionSpider(scrapy.Spider):
         # the printable view: one request for every chapter, unless the site switched it off
         spider.use_printable = settings.getbool("MIRROR_PRINTABLE", True) and (
             profile.printable if profile else True)
+        spider.index_policy = settings.get("MIRROR_INDEX")
+        if spider.index_policy not in ("auto", "always"):
+            raise ValueError(f"MIRROR_INDEX must be \"auto\" or \"always\", not {spider.index_policy!r}")
         spider.fetch_series = settings.getbool("MIRROR_SERIES", True)
         spider.fetch_reviews = settings.getbool("MIRROR_REVIEWS", True)
         spider.fetch_authors = settings.getbool("MIRROR_AUTHORS", True)
@@ -136,6 +120,7 @@ class EfictionSpider(scrapy.Spider):
                             if settings.getbool("MIRROR_BREAKER_ENABLED") else 0)
         crawler.signals.connect(spider.release_held, signal=signals.site_understood)
         crawler.signals.connect(spider.spider_idle, signal=scrapy_signals.spider_idle)
+        crawler.signals.connect(spider.index_checked, signal=signals.index_checked)
         # Kept on the spider only: never in settings, stats, logs or the database.
         spider._credentials = credentials(spider.base_url, profile)
         return spider
@@ -233,7 +218,7 @@ class EfictionSpider(scrapy.Spider):
         taxonomy_wanted: set[str] = set()
         series_wanted: list[int] = []
         challenges_wanted: list[int] = []
-        stored_reviews = plan.review_counts if plan is not None else {}
+        read_before = plan if plan is not None else SyncPlan(FULL)  # the reviews read before
         profiled = plan.profiled_authors if plan is not None else set()
         for entry in listing.entries:
             if entry.story_id in self.seen:
@@ -245,14 +230,15 @@ class EfictionSpider(scrapy.Spider):
                 self.gated_story.setdefault(int(entry.gate["warning"]), entry.story_id)
             if entry.story_id in self.skip_story_ids:
                 self.crawler.stats.inc_value("mirror/stories/skipped_resumed")
-                # done by the interrupted run: its reviews and authors only if not stored yet
-                if listed_reviews != stored_reviews.get(entry.story_id, 0):
+                # done by the interrupted run: its reviews and authors only if not read yet
+                if read_before.reviews_changed(REVIEW_STORY, entry.story_id, listed_reviews):
                     yield from self._review_requests(REVIEW_STORY, entry.story_id, listed_reviews)
                 yield from self._author_requests([a.id for a in entry.story.authors if a.id not in profiled])
                 continue
             if self.resync and plan.known.get(entry.story_id) == fingerprint(entry.story):
                 unchanged[entry.story_id] = (entry.story.read_count, entry.story.review_count)
-                if listed_reviews != stored_reviews.get(entry.story_id, 0):  # reviews came or went
+                # its reviews when their listed count moved since they were read (or they never were)
+                if read_before.reviews_changed(REVIEW_STORY, entry.story_id, listed_reviews):
                     yield from self._review_requests(REVIEW_STORY, entry.story_id, listed_reviews)
                 # newest first: past an unchanged story older than the last sync, all are older
                 past |= plan.floor is not None and entry.story.updated is not None \
@@ -270,14 +256,12 @@ class EfictionSpider(scrapy.Spider):
             challenges_wanted += list(plan.challenges_of.get(entry.story_id, ())) if self.resync else []
             if self.resync:  # a category, character, rating or class not stored: read that part again
                 taxonomy_wanted |= plan.taxonomy_unknown(entry.story)
-            capture = StoryPages(site=self.base_url, story_id=entry.story_id,
-                                 listing=page if entry.members_only else None, listed=entry.story,
+            capture = StoryPages(site=self.base_url, story_id=entry.story_id, listing=page, listed=entry.story,
                                  date_format=self.date_format, login_problem=self.login_problem)
             gate = entry.gate if self.pass_gates else {}  # the profile may say: do not pass gates
-            yield self._story_request(urls.index_url(self.base_url, entry.story_id, gate),
-                                      self.parse_index, capture, gate=gate)
+            yield self.story_start(capture, gate, members_only=entry.members_only)
             # after the story pages (lower priority): its reviews, its authors' profiles
-            if listed_reviews > 0 or stored_reviews.get(entry.story_id, 0):
+            if listed_reviews > 0 or read_before.reviews_held(REVIEW_STORY, entry.story_id):
                 yield from self._review_requests(REVIEW_STORY, entry.story_id, listed_reviews)
             yield from self._author_requests([a.id for a in entry.story.authors])
         self.crawler.signals.send_catch_log(signals.stories_discovered, story_ids=fresh)
@@ -325,12 +309,12 @@ class EfictionSpider(scrapy.Spider):
 
     def _admit(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
         """What a listing page asks for, or held back while the crawl is on probation: until the
-        breaker has judged the first stories (mirror/breaker.py) no other story and no further
-        listing page is asked for."""
-        story = request.callback == self.parse_index
-        # held: other stories and the next listing pages (what follows a story that was admitted,
-        # its reviews and profiles, is not held: a run killed on probation must not lose it)
-        later = story and self.admitted >= self.probation or request.callback == self.parse_listing
+        breaker has judged the first stories (mirror/breaker.py) nothing but their story pages is
+        asked for: no other story, no review, profile, series, challenge or taxonomy page, no
+        further listing page (a run killed on probation loses none of them: a resumed run asks
+        for the reviews and profiles of the stories it finds stored)."""
+        story = bool(request.meta.get("mirror_story_start"))
+        later = not story or self.admitted >= self.probation
         if self.probation and later:
             self.held.append(request)
             self.crawler.stats.inc_value("mirror/breaker/held")
@@ -343,12 +327,19 @@ class EfictionSpider(scrapy.Spider):
         self.probation = 0
         held, self.held = self.held, []
         for request in held:
+            if request.callback == self.parse_printable_first and not self.use_printable:
+                kwargs = request.cb_kwargs  # switched off meanwhile: its index first
+                request = self.story_start(kwargs["capture"], kwargs["gate"])
             self.crawler.engine.crawl(request)
 
     def spider_idle(self) -> None:
         tripped = self.crawler.stats.get_value("mirror/breaker/tripped")
         if self.held and not tripped:  # nothing else to do: no verdict is coming
             self.release_held()
+            raise DontCloseSpider
+        if self.parked and not tripped:  # the index check gave no verdict: the next story is it
+            self.checking = None
+            self.release_parked()
             raise DontCloseSpider
 
     def _retries(self, story_ids: set[int]) -> Iterator[scrapy.Request]:
@@ -360,8 +351,7 @@ class EfictionSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(signals.stories_discovered, story_ids=[sid])
             capture = StoryPages(site=self.base_url, story_id=sid, date_format=self.date_format,
                                  login_problem=self.login_problem)
-            yield self._story_request(urls.index_url(self.base_url, sid), self.parse_index, capture,
-                                      gate={})
+            yield self.story_start(capture, {})  # not listed: its index
 
     def _profile_allows(self, url: str) -> bool:
         return self.profile is None or self.profile.allows(url)
@@ -453,10 +443,10 @@ class EfictionSpider(scrapy.Spider):
     def _series_found(self, capture: SeriesPages, shown):
         children = [e.series_id for e in shown.entries if e.series_id is not None]
         if shown.offset == 0:  # the series' own reviews (type=SE), after the stories
-            plan = getattr(self, "sync_plan", None)
-            stored = plan.series_review_counts.get(capture.series_id, 0) if plan is not None else 0
+            read_before = getattr(self, "sync_plan", None) or SyncPlan(FULL)
             listed = shown.review_count or 0
-            if (listed != stored) if self.resync else (listed > 0 or stored):
+            if read_before.reviews_changed(REVIEW_SERIES, capture.series_id, listed) if self.resync \
+                    else (listed > 0 or read_before.reviews_held(REVIEW_SERIES, capture.series_id)):
                 yield from self._review_requests(REVIEW_SERIES, capture.series_id, shown.review_count)
         if self.resync:  # a re-sync reads a sub-series only when it has never been read
             children = [c for c in children if c not in getattr(self, "sync_plan").fetched_series]
@@ -625,114 +615,14 @@ class EfictionSpider(scrapy.Spider):
         self.logger.warning("profile of author %s: %s failed after retries: %s", capture.author_id,
                             failure.request.url, failure_reason(failure))
 
-    # --- one story ---
-
-    def _story_request(self, url: str, callback, capture: StoryPages, errback=None,
-                       **kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=errback or self.story_failed,
-                              cb_kwargs={"capture": capture, **kwargs}, dont_filter=True)
-
-    def _record(self, response: Response, capture: StoryPages, kind: str) -> Page:
-        page = to_page(response, kind)
-        capture.pages.append(page)
-        self._count(capture)
-        return page
-
-    def _count(self, capture: StoryPages) -> None:
-        capture.requests += 1
-        self.crawler.stats.inc_value("mirror/requests/story")
-
-    def parse_index(self, response: Response, capture: StoryPages, gate: dict[str, str]):
-        page = self._record(response, capture, "index")
-        try:  # read once to route, the parse kept for the pipeline
-            shown = parse_and_keep(read_index, page, self.base_url, capture.story_id, capture.date_format,
-                                   self.encoding)
-        except ParseError:  # unreadable (or empty after retries): the pipeline drops it, naming the
-            yield capture   # field, the breaker counts it, and it costs no further request
-            return
-        if isinstance(shown, Gate) and shown.params and not (shown.params.items() <= gate.items()) \
-                and self.pass_gates:
-            # A gate the listing did not announce: pass it once, in this session.
-            gate = {**gate, **shown.params}
-            yield self._story_request(urls.index_url(self.base_url, capture.story_id, gate),
-                                      self.parse_index, capture, gate=gate)
-            return
-        if isinstance(shown, Gate):  # members only, access denied, error: the pipeline records why
-            yield capture
-            return
-        # Only the chapters a page of the story lists are ever asked for: the listing's count is
-        # compared (mirror/parsing/agreement.py), never followed (a misread count must not become
-        # requests to the site).
-        capture.chapter_list = [c.number for c in shown.chapters]
-        if self.use_printable:
-            yield self._story_request(urls.printable_url(self.base_url, capture.story_id, gate),
-                                      self.parse_printable, capture, errback=self.printable_failed, gate=gate)
-        else:
-            yield from self._chapters(capture, gate, set())
-
-    def parse_printable(self, response: Response, capture: StoryPages, gate: dict[str, str]):
-        page = self._record(response, capture, "printable")
-        have, listed = printable_chapters(page, self.encoding)
-        capture.chapter_list = sorted(set(capture.chapter_list) | listed)
-        yield from self._chapters(capture, gate, have, after_printable=True)
-
-    def printable_failed(self, failure):
-        """The printable view is missing or broken (some sites switch it off): read chapter by chapter."""
-        kwargs = failure.request.cb_kwargs
-        capture: StoryPages = kwargs["capture"]
-        self._count(capture)
-        self.crawler.stats.inc_value("mirror/printable/failed")
-        self.logger.warning("printable view of story %s failed (%s): fetching its chapters one by one",
-                            capture.story_id, failure_reason(failure))
-        yield from self._chapters(capture, kwargs["gate"], set())
-
-    def _chapters(self, capture: StoryPages, gate: dict[str, str], have: set[int], after_printable: bool = False):
-        """The listed chapters no page gave yet, one by one, within the story's ceiling: the
-        chapters listed plus :data:`CEILING_MARGIN` (index, gate, printable view)."""
-        missing = [n for n in capture.chapter_list if n not in have]
-        capture.ceiling = len(capture.chapter_list) + CEILING_MARGIN
-        if missing and after_printable:
-            self.crawler.stats.inc_value("mirror/printable/incomplete")
-            self.logger.info("printable view of story %s lacks chapters %s: fetching them one by one",
-                             capture.story_id, missing)
-        if not capture.chapter_list:
-            self.crawler.stats.inc_value("mirror/chapters/no_list")
-        yield from self._next_chapter(capture, gate, missing)
-
-    def _next_chapter(self, capture: StoryPages, gate: dict[str, str], missing: list[int]):
-        if missing and capture.ceiling is not None and capture.requests >= capture.ceiling:
-            self.crawler.stats.inc_value("mirror/ceiling/hit")
-            self.logger.warning("story %s: %s requests reached its ceiling (%s chapters listed): chapters %s "
-                                "not asked for", capture.story_id, capture.requests, len(capture.chapter_list),
-                                missing)
-            capture.failures.append((urls.story_url(self.base_url, capture.story_id),
-                                     f"request ceiling {capture.ceiling} reached"))
-            missing = []
-        if not missing:
-            yield capture
-            return
-        yield self._story_request(urls.chapter_url(self.base_url, capture.story_id, missing[0], gate),
-                                  self.parse_chapter, capture, errback=self.chapter_failed,
-                                  gate=gate, missing=missing[1:])
-
-    def parse_chapter(self, response: Response, capture: StoryPages, gate: dict[str, str],
-                      missing: list[int]):
-        self._record(response, capture, "chapter")
-        yield from self._next_chapter(capture, gate, missing)
-
-    def chapter_failed(self, failure):
-        """One chapter could not be fetched: the story is stored as incomplete, never as whole."""
-        kwargs = failure.request.cb_kwargs
-        capture: StoryPages = kwargs["capture"]
-        self._count(capture)
-        capture.failures.append((failure.request.url, failure_reason(failure)))
-        self.crawler.stats.inc_value("mirror/chapters/failed")
-        yield from self._next_chapter(capture, kwargs["gate"], kwargs["missing"])
+    # --- one story: mirror/spiders/story.py; a story whose pages could not be fetched ---
 
     def story_failed(self, failure):
         request = failure.request
         capture: StoryPages = request.cb_kwargs["capture"]
         self._count(capture)
+        if capture.calibration:  # the index check passes to the next story
+            self.index_checked(capture.story_id, None)
         reason = failure_reason(failure)
         self.crawler.stats.inc_value("mirror/stories/failed")
         self.crawler.stats.inc_value(f"mirror/stories/failed/{type(failure.value).__name__}")

@@ -22,6 +22,7 @@ from .models import (
     CrawlRun,
     CrawlStory,
     NAMING_CONVENTION,
+    ReviewReadRow,
     ReviewRow,
     ReviewVersionRow,
     SeriesItemRow,

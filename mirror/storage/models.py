@@ -468,6 +468,25 @@ class ReviewVersionRow(Base):
     last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class ReviewReadRow(Base):
+    """When the reviews of a story ("ST") or series ("SE") were last read, the review count its
+    listing (a series: its page) showed then (``listed_count``; NULL when not known), and whether
+    every page was read (``complete``).  A re-sync reads them again only when the count shown
+    now differs, or that read was not complete: the count shown is the site's counter, which
+    need not equal the reviews reads show (mirror/sync.py)."""
+
+    __tablename__ = "review_reads"
+    __table_args__ = (UniqueConstraint("site_id", "item_type", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    item_type: Mapped[str] = mapped_column(String(2))
+    item_id: Mapped[int] = mapped_column(Integer)
+    listed_count: Mapped[int | None] = mapped_column(Integer)
+    complete: Mapped[bool] = mapped_column(Boolean)
+    last_fetched: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class AuthorProfileRow(Base):
     """A member's profile page (``viewuser.php?uid=N``), one row per ``authors`` row that was
     read; every distinct content is kept in ``author_profile_versions``."""

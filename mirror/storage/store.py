@@ -42,6 +42,7 @@ import math
 import os
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -79,6 +80,7 @@ from .models import (
     AuthorProfileRow,
     AuthorProfileVersionRow,
     AuthorRow,
+    ReviewReadRow,
     ReviewRow,
     ReviewVersionRow,
     ChapterAuthorRow,
@@ -409,14 +411,14 @@ def _same_content(a: Story, b: Story) -> bool:
     """Equal in every field except ``requests`` (crawl cost), ``warnings`` (parse notes), the
     drifting counters ``read_count`` and ``review_count`` (they change on every visit), and the
     chapters' ``source_url`` (which page gave the text: the same text from another route is
-    not a change, and the stored URL keeps saying where the stored text came from), and the
-    ``sources`` (where the pages were captured)."""
+    not a change, and the stored URL keeps saying where the stored text came from), the
+    ``sources`` (where the pages were captured) and ``shown`` (which fields a rendering showed)."""
 
     def content(story: Story) -> Story:
         chapters = [dataclasses.replace(c, source_url="") for c in story.chapters]
         series = [dataclasses.replace(s, position=None) for s in story.series]  # from the series page
         return dataclasses.replace(story, requests=0, warnings=[], read_count=None, review_count=None,
-                                   chapters=chapters, sources=[], series=series)
+                                   chapters=chapters, sources=[], series=series, shown=set())
 
     return content(a) == content(b)
 
@@ -758,6 +760,7 @@ class Store(ImageStore):
             # Chapters this crawl could not fetch keep the text an earlier crawl stored.
             earlier = {c.number: c for c in stored.chapters if c.text_html}
             story.chapters = [earlier.get(c.number, c) if not c.text_html else c for c in story.chapters]
+        self._keep_chapter_ids(session, site_pk, stored, story)
         if stored is not None and _same_content(stored, story):
             row.last_fetched = now
             row.requests = story.requests
@@ -1065,7 +1068,8 @@ class Store(ImageStore):
         Keyed by the site's review id.  New content (text, response, score, reviewer, chapter)
         becomes the row's current content and a new ``review_versions`` row; the earlier
         versions stay.  When ``reviews.complete``, stored reviews of the item that the site no
-        longer shows get ``removed_at`` (kept).  Returns counts: new, changed, unchanged, removed."""
+        longer shows get ``removed_at`` (kept).  A story's chapter menu (``reviews.chapter_ids``)
+        fills the chapids its stored chapters lack.  Returns counts: new, changed, unchanged, removed."""
         if not isinstance(reviews, ReviewSet):
             raise TypeError(f"upsert_reviews() takes a mirror.items.ReviewSet, not {type(reviews).__name__}")
         if not isinstance(reviews.site, str) or not reviews.site:
@@ -1140,8 +1144,68 @@ class Store(ImageStore):
             for row in gone:
                 row.removed_at = now
             counts["removed"] = len(gone)
+        self._note_review_read(session, site_pk, reviews, now)
+        if reviews.item_type == "ST" and reviews.chapter_ids:
+            self._fill_chapter_ids(session, site_pk, reviews.item_id, reviews.chapter_ids)
         session.flush()
         return counts
+
+    @staticmethod
+    def _fill_chapter_ids(session: Session, site_pk: int, story_id: int, ids: dict[int, int]) -> None:
+        """Give a stored story's chapters without a chapid, and their current versions, the one
+        *ids* (chapter number -> chapid: its review pages' chapter menu) has for their number; a
+        chapid already stored (read from an index) is kept.  A story not stored yet takes them
+        from its stored reviews when it is (:meth:`_keep_chapter_ids`)."""
+        story_pk = session.scalar(select(StoryRow.id).where(StoryRow.site_id == site_pk,
+                                                            StoryRow.story_id == story_id))
+        if story_pk is None:
+            return
+        numbers = {number: pk for pk, number in session.execute(
+            select(ChapterRow.id, ChapterRow.number).where(ChapterRow.story_pk == story_pk,
+                                                           ChapterRow.chapter_id.is_(None))) if number in ids}
+        if not numbers:
+            return
+        current = (select(func.max(ChapterVersionRow.id)).where(ChapterVersionRow.story_pk == story_pk)
+                   .group_by(ChapterVersionRow.number))
+        versions = [{"id": pk, "chapter_id": ids[number]} for pk, number in session.execute(
+            select(ChapterVersionRow.id, ChapterVersionRow.number).where(
+                ChapterVersionRow.id.in_(current), ChapterVersionRow.chapter_id.is_(None))) if number in numbers]
+        session.execute(update(ChapterRow), [{"id": pk, "chapter_id": ids[n]} for n, pk in numbers.items()])
+        if versions:
+            session.execute(update(ChapterVersionRow), versions)
+
+    @staticmethod
+    def _keep_chapter_ids(session: Session, site_pk: int, stored: Story | None, story: Story) -> None:
+        """Chapters this fetch gave no chapid (no index page read) keep the stored one (same
+        number, and the same title or text: not another chapter moved there), else take the one
+        the story's stored reviews name for that number and title (from their chapter menu): a
+        story stored after its reviews, or again without its index, keeps its chapids."""
+        earlier = {c.number: c for c in stored.chapters} if stored is not None else {}
+        for chapter in story.chapters:
+            old = earlier.get(chapter.number)
+            if chapter.id is None and old is not None and (
+                    old.title == chapter.title or (old.text_html and old.text_html == chapter.text_html)):
+                chapter.id = old.id
+        missing = [c for c in story.chapters if c.id is None]
+        if missing:
+            named = Store._reviewed_chapter_ids(session, site_pk, story.story_id)
+            for chapter in missing:
+                chapter.id = named.get((chapter.number, chapter.title))
+
+    @staticmethod
+    def _reviewed_chapter_ids(session: Session, site_pk: int, story_id: int) -> dict[tuple[int, str], int]:
+        """(chapter number, title) -> chapid, as a story's stored reviews name them, where that
+        number and that chapid go together only."""
+        rows = session.execute(select(ReviewRow.chapter_number, ReviewRow.chapter_id, ReviewRow.chapter_title)
+                               .distinct().where(ReviewRow.site_id == site_pk, ReviewRow.item_type == "ST",
+                                                 ReviewRow.item_id == story_id, ReviewRow.removed_at.is_(None),
+                                                 ReviewRow.chapter_number.is_not(None),
+                                                 ReviewRow.chapter_id.is_not(None))).all()
+        numbers = {(number, chapid) for number, chapid, _ in rows}
+        by_number = Counter(number for number, _ in numbers)
+        by_chapid = Counter(chapid for _, chapid in numbers)
+        return {(number, title): chapid for number, chapid, title in rows
+                if by_number[number] == 1 and by_chapid[chapid] == 1}
 
     def iter_reviews(self, site: str | None = None, item_type: str | None = None, *,
                      include_removed: bool = False) -> Iterator[Review]:
@@ -1181,7 +1245,8 @@ class Store(ImageStore):
         return self._read(work)
 
     def review_counts(self, site: str, item_type: str = "ST") -> dict[int, int]:
-        """Item id -> stored reviews with text the site still shows (what its listing counts)."""
+        """Item id -> stored reviews with text the site still shows.  Not always the count its
+        listing shows (the site's counter): re-sync compares :meth:`review_reads` with that."""
 
         def work(session: Session) -> dict[int, int]:
             return {item: n for item, n in session.execute(
@@ -1189,6 +1254,33 @@ class Store(ImageStore):
                 .where(SiteRow.base_url == site, ReviewRow.item_type == item_type,
                        ReviewRow.removed_at.is_(None), ReviewRow.rating_only.is_(False))
                 .group_by(ReviewRow.item_id))}
+
+        return self._read(work)
+
+    @staticmethod
+    def _note_review_read(session: Session, site_pk: int, reviews: ReviewSet, now: dt.datetime) -> None:
+        """Record the count the listing showed when the item's reviews were read, and whether every
+        page was read.  A count not known (reviews rebuilt from WARC captures) keeps the recorded one."""
+        row = session.scalar(select(ReviewReadRow).where(
+            ReviewReadRow.site_id == site_pk, ReviewReadRow.item_type == reviews.item_type,
+            ReviewReadRow.item_id == reviews.item_id))
+        if row is None:
+            row = ReviewReadRow(site_id=site_pk, item_type=reviews.item_type, item_id=reviews.item_id)
+            session.add(row)
+        if reviews.listed_count is not None:
+            row.listed_count = reviews.listed_count
+        row.complete, row.last_fetched = reviews.complete, now
+
+    def review_reads(self, site: str, item_type: str = "ST") -> dict[int, int | None]:
+        """Item id -> the review count its listing (a series: its page) showed when its reviews
+        were last read whole (0 when not known); None when that read was not complete (a page
+        failed).  Items whose reviews were never read (or never stored) are absent."""
+
+        def work(session: Session) -> dict[int, int | None]:
+            return {item: (listed or 0) if complete else None for item, listed, complete in session.execute(
+                select(ReviewReadRow.item_id, ReviewReadRow.listed_count, ReviewReadRow.complete)
+                .join(SiteRow, SiteRow.id == ReviewReadRow.site_id)
+                .where(SiteRow.base_url == site, ReviewReadRow.item_type == item_type))}
 
         return self._read(work)
 
