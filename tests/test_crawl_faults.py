@@ -4,7 +4,9 @@ Transient faults (retried, then the real page) must leave the story stored whole
 permanent ones must be recorded on the story's crawl state and on the run, with their
 reason, while every other story is stored; error pages are never stored as content.
 Then: a second crawl repairs what the faults broke, and a dead site pauses the crawl
-without harming what an earlier crawl stored.
+without harming what an earlier crawl stored.  The crawl reads every story's index
+(``MIRROR_INDEX=always``); the same faults on the one page a story costs by default are in
+tests/test_crawl_index.py.
 """
 
 from __future__ import annotations
@@ -64,7 +66,10 @@ FAULTS = {
     "loop": F.on(F.story(S_LOOP, "index"), F.redirect_loop()),
     "offsite": F.on(F.story(S_OFFSITE, "index"), F.redirect_offsite("127.0.0.2")),
 }
-CRAWL_SETTINGS = settings(DOWNLOAD_TIMEOUT=1, DOWNLOAD_MAXSIZE=MAXSIZE, RETRY_TIMES=3)
+# Every story's index first, then its printable view (MIRROR_INDEX=always): the faults on the
+# index test that path (a story read from its printable view alone only asks for the index when
+# it is needed); the faults on a story's only page are in tests/test_crawl_index.py.
+CRAWL_SETTINGS = settings(DOWNLOAD_TIMEOUT=1, DOWNLOAD_MAXSIZE=MAXSIZE, RETRY_TIMES=3, MIRROR_INDEX="always")
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,12 @@ tests/test_crawl_sample.py; every skin's in tests/test_crawl_skins.py."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from mirror.items import STATUS_RESTRICTED
 from mirror.sample import SampleArchive
 from mirror.sample.archive import ARCHIVE
-from mirror.sample.faults import on, real_page, status
+from mirror.sample.faults import empty, on, real_page, status, story
 from mirror.sample.variants import VARIANTS
 from mirror.storage import Store
 from tests.test_breaker import mirror_crawl
@@ -109,3 +111,41 @@ def test_a_check_whose_index_fails_passes_to_the_next_story(tmp_path):
         # the two checks, the round robin and the members-only story: no other index
         assert len(index_pages) == 4, [r.path_qs for r in index_pages]
         assert run["stats"]["mirror/stories/failed"] == 1
+
+
+# faults on the one page a story costs by default: its printable view
+P_TRANSIENT, P_PERMANENT, P_EMPTY, P_GONE = 3, 4, 5, 6
+
+
+def page_kind(path_qs: str) -> str:
+    query = parse_qs(urlsplit(path_qs).query)
+    return ("printable" if "action" in query else "index" if "index" in query else "chapter" if "chapter" in query
+            else "gate")  # viewstory.php?sid=N alone: the taxonomy's rating-gate pages
+
+
+def test_faults_on_a_storys_only_page(tmp_path):
+    db = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    with SampleArchive() as site:
+        site.faults += [on(story(P_TRANSIENT, "printable"), status(500), times=2),  # retried, then read
+                        on(story(P_PERMANENT, "printable"), status(500)),  # the index, then the chapters
+                        on(story(P_EMPTY, "printable"), empty()),  # likewise (an empty page is retried)
+                        on(story(P_GONE), status(500))]  # every page of it: the story fails
+        mirror_crawl(site.base_url, db, "-s", "RETRY_TIMES=2")
+        log = site.request_log()
+    kinds = {sid: [(page_kind(r.path_qs), r.status) for r in log
+                   if "viewstory.php" in r.path_qs and parse_qs(urlsplit(r.path_qs).query).get("sid") == [str(sid)]
+                   and page_kind(r.path_qs) != "gate"]
+             for sid in (P_TRANSIENT, P_PERMANENT, P_EMPTY, P_GONE)}
+    assert kinds[P_TRANSIENT] == [("printable", 500), ("printable", 500), ("printable", 200)]
+    chapters = {sid: len(ARCHIVE.story(sid).chapters) for sid in kinds}
+    assert [k for k, _ in kinds[P_PERMANENT]] == ["printable"] * 3 + ["index"] + ["chapter"] * chapters[P_PERMANENT]
+    assert [k for k, _ in kinds[P_EMPTY]][-1 - chapters[P_EMPTY]:] == ["index"] + ["chapter"] * chapters[P_EMPTY]
+    assert [k for k, _ in kinds[P_GONE]] == ["printable"] * 3 + ["index"] * 3
+    with Store(db) as store:
+        run = last_run(store)
+        stored = {s.story_id: s for s in store.iter_stories(site=site.base_url)}
+        for sid in (P_TRANSIENT, P_PERMANENT, P_EMPTY):  # whole, every chapter's text
+            assert [c.title for c in stored[sid].chapters] == [c.title for c in ARCHIVE.story(sid).chapters]
+            assert all(c.text_html for c in stored[sid].chapters)
+        assert P_GONE not in stored and run["stats"]["mirror/stories/failed"] == 1
+        assert run["stats"]["mirror/index/printable_failed"] == 2

@@ -43,8 +43,8 @@ def test_retry_after_seconds_and_http_date_and_backoff(db):
         return status(429, retry_after=datetime.now(timezone.utc) + timedelta(seconds=3))(req)
 
     with SampleArchive() as site:
-        site.faults += [on(story(first, "index"), status(503, retry_after=2), times=1),
-                        on(story(second, "index"), three_seconds_from_now, times=1),
+        site.faults += [on(story(first, "printable"), status(503, retry_after=2), times=1),
+                        on(story(second, "printable"), three_seconds_from_now, times=1),
                         on(story(third, "printable"), status(429), times=1)]
         result = crawl_any(site.base_url, db)
         log = site.request_log()

@@ -94,9 +94,9 @@ def captured(tmp_path_factory, backend):
     tmp = tmp_path_factory.mktemp("warc")
     with SampleArchive() as site, database(backend, tmp) as db:
         site.faults[:0] = [F.on(F.story(GZIPPED), gzipped),
-                           F.on(F.story(FAILS_ONCE, "index"), F.status(500), times=1),
+                           F.on(F.story(FAILS_ONCE, "printable"), F.status(500), times=1),
                            F.on(F.story(REDIRECTED, "printable"), F.redirect_loop(two_step=True), times=1),
-                           F.on(F.story(CUT_SHORT, "index"), F.truncated(0.5), times=1)]
+                           F.on(F.story(CUT_SHORT, "printable"), F.truncated(0.5), times=1)]
         mirror_crawl(site, db, tmp / "warc")
         log = site.request_log()
         yield site, tmp, db, log
@@ -142,6 +142,11 @@ def test_digests_and_lengths_are_right(captured):
     assert uris == {line["warc-target-uri"] for line in lines if line["warc-type"] in ("response", "revisit")}
 
 
+def printable_of(url: str, sid: int) -> bool:
+    """The URL of story ``sid``'s printable view (a story's one page: mirror/spiders/story.py)."""
+    return "action=printable" in url and f"&sid={sid}&" in url and "chapter=all" in url
+
+
 def response_records(tmp: Path, predicate) -> list[tuple[str, int, dict, bytes]]:
     return [r for r in records(tmp / "warc") if r[2]["WARC-Type"] == ["response"] and predicate(r[2]["WARC-Target-URI"][0])]
 
@@ -149,13 +154,13 @@ def response_records(tmp: Path, predicate) -> list[tuple[str, int, dict, bytes]]
 def test_responses_are_kept_as_received(captured):
     site, tmp, db, _ = captured
     # the head as on the wire: real status line, the server's header order, Content-Length last
-    name, offset, fields, block = response_records(tmp, lambda u: u.endswith("sid=5&index=1"))[0]
+    name, offset, fields, block = response_records(tmp, lambda u: printable_of(u, 5))[0]
     head = block.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
     assert head[0] == "HTTP/1.1 200 OK"
     assert [h.split(":")[0] for h in head[1:]] == ["Server", "Date", "Content-Type", "X-Powered-By", "Set-Cookie",
                                                    "Expires", "Cache-Control", "Pragma", "Content-Length"]
     # a gzip-encoded page is stored compressed; read_response gives what the spider got
-    name, offset, fields, block = response_records(tmp, lambda u: f"sid={GZIPPED}&index=1" in u)[0]
+    name, offset, fields, block = response_records(tmp, lambda u: printable_of(u, GZIPPED))[0]
     assert block.partition(b"\r\n\r\n")[2][:2] == b"\x1f\x8b"
     url, status, headers, body = read_response(tmp / "warc", name, offset)
     assert status == 200 and "Content-Encoding" not in headers and headers["Content-Type"] == ["text/html; charset=_CHARSET"]
@@ -171,12 +176,12 @@ def test_responses_are_kept_as_received(captured):
 
 def test_retries_redirects_and_bodies_cut_short_are_all_recorded(captured):
     _, tmp, _, _ = captured
-    statuses = [b[3].split(b" ", 2)[1] for b in response_records(tmp, lambda u: f"sid={FAILS_ONCE}&index=1" in u)]
+    statuses = [b[3].split(b" ", 2)[1] for b in response_records(tmp, lambda u: printable_of(u, FAILS_ONCE))]
     assert statuses == [b"500", b"200"]
     moved = response_records(tmp, lambda u: f"sid={REDIRECTED}" in u and "printable" in u)
     assert [r[3].split(b" ", 2)[1] for r in moved] == [b"302", b"200"]
     assert b"\r\nLocation: " in moved[0][3] and "loop=1" in moved[1][2]["WARC-Target-URI"][0]
-    cut = response_records(tmp, lambda u: f"sid={CUT_SHORT}&index=1" in u)
+    cut = response_records(tmp, lambda u: printable_of(u, CUT_SHORT))
     assert [r[2].get("WARC-Truncated") for r in cut] == [["disconnect"], None]
     head, _, body = cut[0][3].partition(b"\r\n\r\n")
     declared = int(next(h for h in head.split(b"\r\n") if h.startswith(b"Content-Length")).split(b":")[1])
@@ -306,7 +311,7 @@ def test_pywb_replays_each_story_page_byte_identical(captured, tmp_path):
                 replayed = replay.read()
             assert replayed == served == body, fields["WARC-Target-URI"][0]
             checked += 1
-        assert checked >= 44
+        assert checked >= 24  # a printable view a story, and the indexes read
     finally:
         wayback.terminate()
         wayback.wait(timeout=10)

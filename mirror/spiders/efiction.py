@@ -26,6 +26,7 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Response
 
+from mirror import settings as mirror_settings
 from mirror import signals, urls
 from mirror.items import REVIEW_SERIES, REVIEW_STORY, AuthorPages, ChallengePages, Page, ReviewPages, SeriesPages, StoryPages
 from mirror.parsing.efiction import ParseError, StoryUnavailable, looks_like_efiction, parse_and_keep, parse_listing
@@ -105,7 +106,7 @@ class EfictionSpider(StoryRequests, scrapy.Spider):
         # the printable view: one request for every chapter, unless the site switched it off
         spider.use_printable = settings.getbool("MIRROR_PRINTABLE", True) and (
             profile.printable if profile else True)
-        spider.index_policy = settings.get("MIRROR_INDEX")
+        spider.index_policy = settings.get("MIRROR_INDEX", mirror_settings.MIRROR_INDEX)
         if spider.index_policy not in ("auto", "always"):
             raise ValueError(f"MIRROR_INDEX must be \"auto\" or \"always\", not {spider.index_policy!r}")
         spider.fetch_series = settings.getbool("MIRROR_SERIES", True)
