@@ -12,6 +12,7 @@ tests/test_crawl_sample.py; every skin's in tests/test_crawl_skins.py."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 from mirror.items import STATUS_RESTRICTED
@@ -149,3 +150,27 @@ def test_faults_on_a_storys_only_page(tmp_path):
             assert all(c.text_html for c in stored[sid].chapters)
         assert P_GONE not in stored and run["stats"]["mirror/stories/failed"] == 1
         assert run["stats"]["mirror/index/printable_failed"] == 2
+
+
+def _listing_without_warnings(req):
+    response = real_page(req)
+    response.body = re.sub(rb"&amp;warning=\d+'", b"'", response.body)  # the gated links name no gate
+    return response
+
+
+def test_a_gate_the_listing_does_not_announce_is_passed_on_the_printable_view(tmp_path):
+    db = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    with SampleArchive() as site:
+        site.faults.append(on(lambda req: req.path.endswith("browse.php") and req.get.get("type") == "titles",
+                              _listing_without_warnings))
+        result = mirror_crawl(site.base_url, db)
+        printable = [r.path_qs for r in site.request_log() if "action=printable" in r.path_qs]
+    assert result.returncode == 0, result.stdout + result.stderr
+    with Store(db) as store:
+        stats = last_run(store)["stats"]
+        assert stats["mirror/printable/gate_passed"] >= 1
+        assert "gate" not in index_stats(stats), index_stats(stats)  # no index for it
+        assert_every_story_matches(store, site.base_url)
+    gated = [p for p in printable if "warning=" in p]
+    assert len(gated) == stats["mirror/printable/gate_passed"]  # each such story: its view twice
+    assert len(printable) == len(ARCHIVE.listed_stories()) - 1 + len(gated)  # the members-only story: its index

@@ -1,7 +1,7 @@
 """Pure parsers for eFiction review pages (``reviews.php?type=ST|SE&item=N[&offset=K]``).
 
 A review page opens with ``#pagetitle`` ("Reviews For <a>Title</a>"), a jump menu (on a
-story's first page: one ``Reviews For K. Title`` option per chapter, with its ``chapid``;
+story's pages: one ``Reviews For K. Title`` option per chapter, with its ``chapid``;
 on a series' page: one option per story), then one block per review, newest first::
 
     <span class="label">Reviewer: </span><a href="viewuser.php?uid=8">Cassie_M</a>
@@ -62,7 +62,7 @@ class ReviewsPage:
     item_title: str
     offset: int = 0
     reviews: list[Review] = field(default_factory=list)  # this page's reviews of the item, in page order
-    # title -> [(chapter number, chapid)] from the chapter menu (a story's first page only)
+    # title -> [(chapter number, chapid)] from the chapter menu (on every page of a story's reviews)
     chapters: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
     page_urls: list[str] = field(default_factory=list)  # other pages of this item's reviews
     other_items: int = 0  # reviews of other items shown here (a series page shows its stories' too)

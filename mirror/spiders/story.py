@@ -27,11 +27,11 @@ from scrapy.utils.defer import deferred_from_coro
 
 from mirror import urls
 from mirror.items import Page, Story, StoryPages
-from mirror.parsing.efiction import Gate, ParseError, parse_and_keep, printable_chapters, read_index
+from mirror.parsing.efiction import Gate, ParseError, detect_gate, parse_and_keep, printable_chapters, read_index
 from mirror.parsing.whole import IndexNeeded, read_without_index
 
-# Requests a story may cost beyond one per listed chapter: the printable view read first, its
-# index, a gate passed, the printable view again after the gate.
+# Requests a story may cost beyond one per listed chapter: the printable view read first, the
+# same view again past a gate it showed, the index, a gate the index showed passed.
 CEILING_MARGIN = 4
 # The check's index before the other stories' pages (higher first; story pages are 0).
 CHECK_PRIORITY = 1
@@ -104,9 +104,16 @@ class StoryRequests:
                                    capture, gate=gate, priority=priority)
 
     def parse_printable_first(self, response: Response, capture: StoryPages, gate: dict[str, str]):
-        self._record(response, capture, "printable")
+        page = self._record(response, capture, "printable")
         whole = read_without_index(capture, self.encoding)
         self._printable_answered(whole)
+        passed = self._gate_passed(page, gate) if isinstance(whole, IndexNeeded) and whole.reason == "gate" else None
+        if passed is not None:  # a gate the listing did not announce: passed once, in this session
+            self.crawler.stats.inc_value("mirror/printable/gate_passed")
+            yield self._story_request(urls.printable_url(self.base_url, capture.story_id, passed),
+                                      self.parse_printable_first, capture, errback=self.printable_first_failed,
+                                      gate=passed)
+            return
         if isinstance(whole, IndexNeeded):
             yield self._index_request(capture, gate, whole.reason, whole.detail)
             return
@@ -131,6 +138,13 @@ class StoryRequests:
             self.logger.warning("the printable view of %s answered the first %s stories with no story (%s): "
                                 "chapters are read one by one; `printable = false` in the site profile "
                                 "saves the first tries", self.base_url, self.printable_broken, whole.reason)
+
+    def _gate_passed(self, page: Page, gate: dict[str, str]) -> dict[str, str] | None:
+        """The parameters that pass the rating gate a printable view shows, when they are new."""
+        shown = detect_gate(page)
+        if shown is None or not shown.params or shown.params.items() <= gate.items() or not self.pass_gates:
+            return None
+        return {**gate, **shown.params}
 
     def _route_whole(self, capture: StoryPages, gate: dict[str, str]) -> scrapy.Request | StoryPages | None:
         """A story the listing and printable view give whole: stored as it is once the check
