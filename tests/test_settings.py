@@ -1,8 +1,12 @@
 """The polite defaults are a promise to the sites we crawl: changing one must fail this test."""
 
+import re
+from pathlib import Path
+
 import pytest
 from scrapy.settings import Settings
 
+import mirror.settings
 from mirror import __version__
 from mirror.crawl import crawl_settings
 from mirror.storage.processes import store_processes
@@ -79,3 +83,21 @@ def test_store_processes_auto_is_one_only_with_politeness_off(extra, processes):
 def test_a_bad_store_processes_value_is_refused(value):
     with pytest.raises(ValueError, match="MIRROR_STORE_PROCESSES must be auto or a number"):
         crawl_settings(extra={"MIRROR_STORE_PROCESSES": value})
+
+
+_READ = re.compile(r"""\.get\w*\(\s*["'](MIRROR_[A-Z0-9_]+)["']""")
+
+
+def test_every_setting_the_code_reads_is_declared_and_documented():
+    """A MIRROR_* setting read anywhere (``settings.get*("MIRROR_...")``) has its default in
+    mirror/settings.py, the one place defaults live, and a line in the README."""
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    read: dict[str, str] = {}
+    for path in sorted([*(root / "mirror").rglob("*.py"), *(root / "pipelines").rglob("*.py")]):
+        for name in _READ.findall(path.read_text(encoding="utf-8")):
+            read.setdefault(name, str(path.relative_to(root)))
+    assert len(read) > 30  # the pattern still finds the reads
+    undeclared = {name: where for name, where in read.items() if not hasattr(mirror.settings, name)}
+    undocumented = {name: where for name, where in read.items() if f"`{name}" not in readme}
+    assert undeclared == {} and undocumented == {}
