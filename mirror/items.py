@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from mirror.parsing.dates import DEFAULT_FORMAT as DEFAULT_DATE_FORMAT
+
 STATUS_OK = "ok"
 STATUS_RESTRICTED = "restricted"  # members-only: metadata from the listing, no text
 STATUS_INCOMPLETE = "incomplete"  # some chapters could not be fetched; never passed off as whole
@@ -68,7 +70,7 @@ class StoryPages:
     # stories whose own pages are closed to guests (members-only).
     listing: Page | None = None
     requests: int = 0
-    date_format: str = "d/m/y"
+    date_format: str = DEFAULT_DATE_FORMAT
     # Requests for this story that failed after their retries: (url, reason).
     failures: list[tuple[str, str]] = field(default_factory=list)
     # Why members-only pages were not read (e.g. "login failed"), if a login was tried.
@@ -180,7 +182,7 @@ class SeriesPages:
     series_id: int
     pages: list[Page] = field(default_factory=list)
     requests: int = 0
-    date_format: str = "d/m/y"
+    date_format: str = DEFAULT_DATE_FORMAT
     # Pages of the series that failed after their retries: (url, reason).
     failures: list[tuple[str, str]] = field(default_factory=list)
 
@@ -237,7 +239,7 @@ class ReviewPages:
     item_id: int
     pages: list[Page] = field(default_factory=list)
     requests: int = 0
-    date_format: str = "d/m/y"
+    date_format: str = DEFAULT_DATE_FORMAT
     # The review count the listing showed when the pages were requested (None: not known).
     listed_count: int | None = None
     failures: list[tuple[str, str]] = field(default_factory=list)
@@ -293,7 +295,7 @@ class AuthorPages:
     author_id: int
     pages: list[Page] = field(default_factory=list)
     requests: int = 0
-    date_format: str = "d/m/y"
+    date_format: str = DEFAULT_DATE_FORMAT
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -335,7 +337,7 @@ class ChallengePages:
     challenge_id: int
     pages: list[Page] = field(default_factory=list)
     requests: int = 0
-    date_format: str = "d/m/y"
+    date_format: str = DEFAULT_DATE_FORMAT
     # The response count ``browse.php?type=challenges`` showed (None: not read this run).
     listed_count: int | None = None
     failures: list[tuple[str, str]] = field(default_factory=list)

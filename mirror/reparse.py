@@ -15,7 +15,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 
 from mirror.crawl import crawl_settings
-from mirror.parsing.dates import infer_date_format
+from mirror.parsing.dates import DEFAULT_FORMAT as DEFAULT_DATE_FORMAT, infer_date_format
 from mirror.profiles import find_profile
 from mirror.storage import Store
 from mirror.storage.models import utcnow
@@ -120,4 +120,4 @@ def _date_format(store: Store, site: str, settings) -> str:
     if guess.format is None:
         logger.warning("reparse of %s: the date format is unknown (%s); using d/m/y",
                        site, "; ".join(guess.evidence))
-    return guess.format or "d/m/y"
+    return guess.format or DEFAULT_DATE_FORMAT

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mirror.items import STATUS_RESTRICTED, Source
+from mirror.parsing.dates import DEFAULT_FORMAT as DEFAULT_DATE_FORMAT
 from mirror.parsing.efiction import ParseError, StoryUnavailable
 from mirror.parsing.whole import extract as extract_story
 from mirror.rebuild import SourceMissing, load_page, story_pages
@@ -86,7 +87,7 @@ def verify(warc_dir: str | Path, *, db_url: str | None = None, site: str | None 
                 report.not_captured += 1
                 continue
             if entry["site"] not in date_format:
-                date_format[entry["site"]] = store.last_date_format(entry["site"]) or "d/m/y"
+                date_format[entry["site"]] = store.last_date_format(entry["site"]) or DEFAULT_DATE_FORMAT
             try:
                 capture = story_pages(entry, warc_dir, date_format[entry["site"]])
                 story = normalise_story(extract_story(capture))

@@ -21,7 +21,7 @@ from lxml import etree
 from mirror import urls
 from mirror.items import AuthorPages, AuthorProfile, Page, Series
 from mirror.parsing import labels, scope
-from mirror.parsing.dates import DateFormatError, parse_date
+from mirror.parsing.dates import DEFAULT_FORMAT as DEFAULT_DATE_FORMAT, DateFormatError, parse_date
 from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _query,
                                      parse_document, parse_kept, shows_fatal_error)
 
@@ -158,7 +158,7 @@ def _html_between(start: etree._Element, stop: etree._Element | None, inner: boo
     return re.sub(r"(\s*<br\s*/?>\s*)+$", "", html).strip()
 
 
-def parse_author_page(page: Page, base_url: str, date_format: str = "d/m/y",
+def parse_author_page(page: Page, base_url: str, date_format: str = DEFAULT_DATE_FORMAT,
                       encoding: str | None = None) -> AuthorProfile:
     """A member's profile.  Raises :class:`AuthorUnavailable` for a uid the site does not have,
     :class:`ParseError` (naming the field and the URL) for a page it cannot read."""
@@ -211,7 +211,7 @@ def _panel_offset(url: str) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def parse_author_series_page(page: Page, base_url: str, date_format: str = "d/m/y",
+def parse_author_series_page(page: Page, base_url: str, date_format: str = DEFAULT_DATE_FORMAT,
                              encoding: str | None = None) -> AuthorSeriesPage:
     """One page of the "Series by" panel: the series' title links in the listing blocks, in page
     order.  Raises :class:`AuthorUnavailable` for an error page, :class:`ParseError` (naming the

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from mirror import urls
 from mirror.items import Author, ChallengeInfo, ChallengePages, Page, Tag
+from mirror.parsing.dates import DEFAULT_FORMAT as DEFAULT_DATE_FORMAT
 from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _parse_block, _query, _text,
                                      parse_document, parse_kept, parse_listing, shows_fatal_error)
 from mirror.parsing.series import _title_and_owner
@@ -54,7 +55,7 @@ def challenge_id_of(url: str) -> int | None:
     return int(value) if script == "challenges.php" and value.isdigit() else None
 
 
-def parse_challenge_page(page: Page, base_url: str, date_format: str = "d/m/y",
+def parse_challenge_page(page: Page, base_url: str, date_format: str = DEFAULT_DATE_FORMAT,
                          encoding: str | None = None) -> ChallengePage:
     """The header and this page's responses of one ``challenges.php?chalid=N`` page.
 

@@ -318,7 +318,7 @@ def _chapter_line_links(region: scope.Region, sid: int) -> set[etree._Element]:
     return found
 
 
-def parse_story_index(page: Page, base: str, sid: int, date_format: str = "d/m/y",
+def parse_story_index(page: Page, base: str, sid: int, date_format: str = DEFAULT_DATE_FORMAT,
                       encoding: str | None = None, *, doc: lxml.html.HtmlElement | None = None) -> Story:
     """Metadata and the chapter list from a story's table of contents (``doc``: the page's
     ``parse_document``, when the caller has it already), read in the story's own region."""
@@ -328,7 +328,7 @@ def parse_story_index(page: Page, base: str, sid: int, date_format: str = "d/m/y
     return shown
 
 
-def read_index(page: Page, base: str, sid: int, date_format: str = "d/m/y", encoding: str | None = None,
+def read_index(page: Page, base: str, sid: int, date_format: str = DEFAULT_DATE_FORMAT, encoding: str | None = None,
                *, doc: lxml.html.HtmlElement | None = None) -> "Gate | Story":
     """A story index read once: the gate it shows instead of the story, or the story.  The
     spider reads it to route (``parse_and_keep``); the pipeline takes that parse."""
@@ -607,7 +607,7 @@ class Listing:
     page_urls: list[str]  # other pages of the same listing (absolute, cleaned)
 
 
-def parse_listing(page: Page, base: str, date_format: str = "d/m/y",
+def parse_listing(page: Page, base: str, date_format: str = DEFAULT_DATE_FORMAT,
                   encoding: str | None = None) -> Listing:
     """Every story a listing page shows (outside the side blocks), each read from its own block
     (:func:`mirror.parsing.scope.listing_blocks`), and the listing's other pages."""

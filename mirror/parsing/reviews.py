@@ -31,7 +31,7 @@ from lxml import etree
 
 from mirror import urls
 from mirror.items import REVIEW_SERIES, REVIEW_STORY, Page, Review, ReviewPages, ReviewSet
-from mirror.parsing.dates import DateFormatError, parse_date
+from mirror.parsing.dates import DEFAULT_FORMAT as DEFAULT_DATE_FORMAT, DateFormatError, parse_date
 from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _query, _text, parse_document,
                                      parse_kept, shows_fatal_error)
 
@@ -237,7 +237,7 @@ def _parse_block(block: etree._Element, labels: list[etree._Element], page: Page
                   response_html=response_html, source_url=page.url)
 
 
-def parse_reviews_page(page: Page, base_url: str, date_format: str = "d/m/y",
+def parse_reviews_page(page: Page, base_url: str, date_format: str = DEFAULT_DATE_FORMAT,
                        encoding: str | None = None) -> ReviewsPage:
     """The reviews of one ``reviews.php?type=ST|SE&item=N`` page, with the other pages' URLs.
 

@@ -16,6 +16,7 @@ from lxml import etree
 
 from mirror import urls
 from mirror.items import Author, Page, SeriesEntry, SeriesInfo, SeriesPages, Tag
+from mirror.parsing.dates import DEFAULT_FORMAT as DEFAULT_DATE_FORMAT
 from mirror.parsing.efiction import (FATAL_ERROR_TEXT, ParseError, StoryUnavailable, _authors, _has_class,
                                      _parse_block, _query, _segments, _text, _title_link_target, _tokens,
                                      parse_document, parse_kept, shows_fatal_error)
@@ -99,7 +100,7 @@ def _header_block(doc: etree._Element) -> etree._Element | None:
     return None
 
 
-def parse_series_page(page: Page, base_url: str, date_format: str = "d/m/y",
+def parse_series_page(page: Page, base_url: str, date_format: str = DEFAULT_DATE_FORMAT,
                       encoding: str | None = None) -> SeriesPage:
     """The header and this page's ordered items of one ``viewseries.php`` page.
 

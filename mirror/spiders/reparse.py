@@ -10,6 +10,7 @@ from typing import Any
 
 import scrapy
 
+from mirror.parsing.dates import DEFAULT_FORMAT as DEFAULT_DATE_FORMAT
 from mirror.rebuild import (SiteCaptures, SourceMissing, author_pages, challenge_pages, review_pages,
                             series_pages, story_pages, taxonomy_pages)
 from mirror.storage import Store, database_url
@@ -28,7 +29,7 @@ class ReparseSpider(scrapy.Spider):
         self.base_url = site
         self.warc_dir = warc_dir
         self.story_ids = story_ids
-        self.date_format = date_format or "d/m/y"
+        self.date_format = date_format or DEFAULT_DATE_FORMAT
         self.encoding = encoding
 
     async def start(self) -> AsyncIterator[Any]:
