@@ -99,11 +99,12 @@ def _check_pages(printable: PrintableStory, listed: Story) -> IndexNeeded | None
     return None
 
 
-def _chapters(printable: PrintableStory, page: Page, listed: Story, encoding: str | None) -> list[Chapter] | IndexNeeded:
+def _chapters(printable: PrintableStory, page: Page, listed: Story, printed: Story | None,
+              encoding: str | None) -> list[Chapter] | IndexNeeded:
     from mirror.parsing.wordcount import printable_word_counts
 
     numbers = sorted(printable.chapters)
-    counts = ({1: listed.word_count} if len(numbers) == 1 else printable_word_counts(page, encoding))
+    counts = ({1: listed.word_count} if len(numbers) == 1 else printable_word_counts(page, encoding, printed))
     if sorted(counts) != numbers or sum(counts.values()) != listed.word_count:
         return IndexNeeded("word_counts", f"computed {sum(counts.values())} over chapters {sorted(counts)}, "
                                           f"listing {listed.word_count}")
@@ -141,7 +142,7 @@ def read_without_index(story_pages: StoryPages, encoding: str | None = None) -> 
     found = agreement.compare({"printable": printed, "listing": listed})
     if found:
         return IndexNeeded("disagreement", "; ".join(str(d) for d in found))
-    chapters = _chapters(printable, page, listed, encoding)
+    chapters = _chapters(printable, page, listed, printed, encoding)
     if isinstance(chapters, IndexNeeded):
         return chapters
     story = copy.deepcopy(listed)

@@ -45,7 +45,7 @@ import string
 
 
 from mirror import urls
-from mirror.items import Page
+from mirror.items import Page, Story
 from mirror.parsing.dates import DEFAULT_FORMAT
 from mirror.parsing.efiction import (ParseError, PrintableStory, StoryUnavailable, parse_once, parse_printable,
                                      printable_record)
@@ -191,12 +191,12 @@ def _same_text(text_html: str, span: bytes) -> bool:
     return _visible(span.decode("latin-1")) == _visible(text_html)
 
 
-def _shown_total(printable: PrintableStory, page: Page) -> int | None:
-    """The story's word count on the page, when the page shows every chapter of it."""
+def _shown_total(printable: PrintableStory, page: Page, story: Story | None = None) -> int | None:
+    """The story's word count on the page (``story``: the page's header as a caller read it
+    already, :func:`printable_record`), when the page shows every chapter of it."""
     sid = urls.script_and_query(page.url)[1].get("sid", "")
-    if not sid.isdigit():
-        return None
-    story = printable_record(printable, page, urls.normalise_base(page.url), int(sid), DEFAULT_FORMAT)
+    if story is None and sid.isdigit():
+        story = printable_record(printable, page, urls.normalise_base(page.url), int(sid), DEFAULT_FORMAT)
     if story is None or story.chapter_count != len(printable.chapters):
         return None
     return story.word_count
@@ -215,7 +215,7 @@ def settle(bounds: dict[int, tuple[int, int]], total: int | None) -> dict[int, i
     return exact  # a total in between is no proof: a stale total would pass for one
 
 
-def printable_word_counts(page: Page, encoding: str | None = None) -> dict[int, int]:
+def printable_word_counts(page: Page, encoding: str | None = None, header: Story | None = None) -> dict[int, int]:
     """Chapter number -> word count as eFiction computed it, from a printable view
     (``viewstory.php?action=printable&sid=N&chapter=all``; ``chapter=K`` gives that one).
     Chapters whose count the page does not decide are left out; a page that shows no story
@@ -233,4 +233,4 @@ def printable_word_counts(page: Page, encoding: str | None = None) -> dict[int, 
     bounds = {c.number: shown_bounds(span, fixed) for c, span in zip(shown, spans)
               if _same_text(c.text_html, span)}
     complete = len(bounds) == len(printable.chapters)
-    return settle(bounds, _shown_total(printable, page) if complete else None)
+    return settle(bounds, _shown_total(printable, page, header) if complete else None)

@@ -38,6 +38,7 @@ from mirror.parsing.authors import AuthorUnavailable, parse_author_page, parse_a
 from mirror.parsing.series import SeriesUnavailable, parse_series_listing, parse_series_page
 from mirror.parsing.dates import DEFAULT_FORMAT, infer_date_format
 from mirror.parsing.efiction import listing_dates
+from mirror.options import check_setting_values
 from mirror.profiles import credentials, find_profile, get_profile
 from mirror.spiders.story import StoryRequests, failure_reason, to_page
 from mirror.sync import FULL, SyncPlan, fingerprint
@@ -107,8 +108,7 @@ class EfictionSpider(StoryRequests, scrapy.Spider):
         spider.use_printable = settings.getbool("MIRROR_PRINTABLE", True) and (
             profile.printable if profile else True)
         spider.index_policy = settings.get("MIRROR_INDEX", mirror_settings.MIRROR_INDEX)
-        if spider.index_policy not in ("auto", "always"):
-            raise ValueError(f"MIRROR_INDEX must be \"auto\" or \"always\", not {spider.index_policy!r}")
+        check_setting_values({"MIRROR_INDEX": spider.index_policy})  # `scrapy crawl -s` too
         spider.fetch_series = settings.getbool("MIRROR_SERIES", True)
         spider.fetch_reviews = settings.getbool("MIRROR_REVIEWS", True)
         spider.fetch_authors = settings.getbool("MIRROR_AUTHORS", True)

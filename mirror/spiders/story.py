@@ -63,7 +63,7 @@ class StoryRequests:
     index_policy = "auto"  # MIRROR_INDEX: "auto" (when needed) or "always"
     index_trusted: bool | None = None  # the check's verdict: None until it is in
     checking: int | None = None  # the story whose index is being read for the check
-    parked: list = []  # (capture, gate) of stories read whole while the check runs (set per spider)
+    parked: list  # (capture, gate) of stories read whole while the check runs (set by the spider's __init__)
     printable_broken: int | None = 0  # printable views that gave no story; None once one gave one
 
     def _story_request(self, url: str, callback, capture: StoryPages, errback=None, priority: int = 0,
