@@ -22,7 +22,7 @@ import logging
 import scrapy
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.spidermiddlewares.httperror import HttpError
-from sqlalchemy.exc import SQLAlchemyError
+from mirror.storage.errors import DatabaseError
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet.threads import deferToThread
 
@@ -97,7 +97,7 @@ class ImagePipeline:
                 await self._request_images(item.site, story_image_urls(item), f"story {item.story_id}")
             elif isinstance(item, AuthorProfile):
                 await self._request_images(item.site, bio_image_urls(item), f"author {item.author_id}")
-        except (SQLAlchemyError, StorageError, OSError) as exc:
+        except (DatabaseError, StorageError, OSError) as exc:
             # the story itself is stored: its images are missed (counted), the crawl goes on;
             # a database that is really gone stops the run in the store pipeline
             self.stats.inc_value("mirror/images/database_errors")

@@ -7,7 +7,7 @@ import logging
 
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro, deferred_to_future
-from sqlalchemy.exc import SQLAlchemyError
+from mirror.storage.errors import DatabaseError
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
@@ -65,7 +65,7 @@ class StorePipeline:
         item, saying why; nothing is half-written."""
         try:
             return await deferred_to_future(self._submit(method, item))
-        except (SQLAlchemyError, StorageError, OSError) as exc:
+        except (DatabaseError, StorageError, OSError) as exc:
             message = f"the database failed permanently ({type(exc).__name__}: {exc}); stopping the crawl"
             if self.stats.get_value("mirror/database_error") is None:
                 logger.error(message)
